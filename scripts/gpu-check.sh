@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine: every test (GPU tests must run, not skip), then the checks and
+# benchmarks that need a GPU, and writes $OUT/summary.txt. Uses the build staged by
+# scripts/stage-device.sh (carried as .device/).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp/rill-gpu-check}
+mkdir -p "$out"
+stage=${RILL_STAGE:-.device}
+summary="$out/summary.txt"
+if [ ! -d "$stage/bin" ]; then
+  echo "gpu-check: no staged build at $stage; run scripts/stage-device.sh here first" >&2
+  exit 2
+fi
+export LD_LIBRARY_PATH="$PWD/$stage/lib:/usr/local/cuda/lib64:/usr/local/cuda/extras/CUPTI/lib64:${LD_LIBRARY_PATH:-}"
+export RILL_EXPECT_GPU=1  # a GPU test that skips here fails
+failures=0
+
+{
+  echo "rill gpu-check $(date -u +%Y-%m-%dT%H:%MZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/gpu: /'
+  "$stage/bin/rill" --version
+} | tee "$summary"
+
+step() {  # step NAME COMMAND...: runs, logs to $out/NAME.log, records PASS/FAIL
+  local name=$1
+  shift
+  local start=$SECONDS
+  if "$@" >"$out/$name.log" 2>&1; then
+    printf '%-28s PASS  (%ds)\n' "$name" $((SECONDS - start)) | tee -a "$summary"
+  else
+    printf '%-28s FAIL  (%ds, exit %d)\n' "$name" $((SECONDS - start)) "$?" | tee -a "$summary"
+    failures=$((failures + 1))
+    tail -n 30 "$out/$name.log"
+  fi
+  grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$name.log" | sed 's/^/    /' | tee -a "$summary"
+}
+
+for test in "$stage"/bin/rill_*_tests; do
+  step "$(basename "$test")" "$test" --gtest_brief=1
+done
+
+if [ -x "$stage/bin/rill_conformance" ]; then
+  step conformance "$stage/bin/rill_conformance" --backend gpu
+  grep -E 'passed, .* failed' "$out/conformance.log" | tee -a "$summary"
+fi
+
+echo "gpu-check: $failures failing step(s)" | tee -a "$summary"
+exit $((failures > 0))

@@ -1,0 +1,116 @@
+#include "ir/tensor.h"
+
+#include <limits>
+
+namespace rill::ir {
+
+int64_t element_count(const Shape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0) {
+      throw Error(ErrorKind::kInternal, "element count of a shape with a negative dim",
+                  {{"shape", shape_string(shape)}});
+    }
+    if (d != 0 && count > std::numeric_limits<int64_t>::max() / d) {
+      throw Error(ErrorKind::kInvalidArgument, "shape has too many elements",
+                  {{"shape", shape_string(shape)}});
+    }
+    count *= d;
+  }
+  return count;
+}
+
+std::string shape_string(const Shape& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ',';
+    text += std::to_string(shape[i]);
+  }
+  return text + "]";
+}
+
+std::string desc_string(const TensorDesc& desc) {
+  return std::string(dtype_name(desc.dtype)) + shape_string(desc.shape);
+}
+
+HostTensor::HostTensor(DType dtype, Shape shape)
+    : desc_{dtype, std::move(shape)}, data_(desc_.bytes()) {}
+
+HostTensor::HostTensor(DType dtype, Shape shape, std::span<const std::byte> bytes)
+    : desc_{dtype, std::move(shape)} {
+  if (bytes.size() != desc_.bytes()) {
+    throw Error(ErrorKind::kInvalidArgument, "tensor data size does not match its type",
+                {{"type", desc_string(desc_)},
+                 {"expected_bytes", std::to_string(desc_.bytes())},
+                 {"bytes", std::to_string(bytes.size())}});
+  }
+  data_.assign(bytes.begin(), bytes.end());
+}
+
+namespace {
+template <class To>
+std::vector<To> convert_all(const HostTensor& t) {
+  std::vector<To> out(static_cast<size_t>(t.elements()));
+  const auto n = out.size();
+  switch (t.dtype()) {
+    case DType::kFloat32:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<float>()[i]);
+      break;
+    case DType::kFloat64:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<double>()[i]);
+      break;
+    case DType::kInt64:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<int64_t>()[i]);
+      break;
+    case DType::kInt32:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<int32_t>()[i]);
+      break;
+    case DType::kInt8:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<int8_t>()[i]);
+      break;
+    case DType::kUInt8:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<uint8_t>()[i]);
+      break;
+    case DType::kBool:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<bool>()[i] ? 1 : 0);
+      break;
+    case DType::kFloat16:
+    case DType::kBFloat16:
+      throw Error(ErrorKind::kUnsupported, "host conversion of half-precision tensors",
+                  {{"type", desc_string(t.desc())}});
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<int64_t> HostTensor::as_int64s() const {
+  if (is_floating(dtype())) {
+    throw Error(ErrorKind::kInvalidModel, "expected an integer tensor",
+                {{"type", desc_string(desc_)}});
+  }
+  return convert_all<int64_t>(*this);
+}
+
+std::vector<double> HostTensor::as_doubles() const {
+  return convert_all<double>(*this);
+}
+
+HostTensor HostTensor::reshaped(Shape shape) const {
+  if (element_count(shape) != elements()) {
+    throw Error(ErrorKind::kInternal, "reshape changes the element count",
+                {{"from", shape_string(desc_.shape)}, {"to", shape_string(shape)}});
+  }
+  HostTensor t = *this;
+  t.desc_.shape = std::move(shape);
+  return t;
+}
+
+namespace detail {
+void throw_dtype_mismatch(DType have, DType want) {
+  throw Error(
+      ErrorKind::kInternal, "typed access with the wrong element type",
+      {{"tensor", std::string(dtype_name(have))}, {"requested", std::string(dtype_name(want))}});
+}
+}  // namespace detail
+
+}  // namespace rill::ir

@@ -1,0 +1,5 @@
+# Owned by the nn family. Sources relative to src/kernels.
+rill_layer(rill_kernels_nn
+  SOURCES
+    nn_placeholder.cu
+  DEPENDS rill_cuda)
