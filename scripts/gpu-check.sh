@@ -41,8 +41,26 @@ for test in "$stage"/bin/rill_*_tests; do
 done
 
 if [ -x "$stage/bin/rill_conformance" ]; then
-  step conformance "$stage/bin/rill_conformance" --backend gpu
-  grep -E 'passed, .* failed' "$out/conformance.log" | tee -a "$summary"
+  step conformance_gpu "$stage/bin/rill_conformance" --backend gpu --data "$stage/onnx-node-tests"
+  grep -E 'passed, .* failed' "$out/conformance_gpu.log" | tee -a "$summary"
+fi
+
+# Real models exported by this machine's PyTorch, run by rill and compared with PyTorch's float32
+# output (TF32 off on both sides): relative L2 error must stay under 1e-4.
+models=${RILL_MODELS_DIR:-/tmp/rill-models}
+if [ "${RILL_SKIP_MODELS:-0}" != 1 ] && python3 -c 'import torch, torchvision, transformers' 2>/dev/null; then
+  step export_models env PYTHONUNBUFFERED=1 python3 scripts/export_torch_models.py --out "$models"
+  while read -r model input output; do
+    for batch in 1 8; do
+      step "${model}_b${batch}" "$stage/bin/rill" run "$models/$model/model.onnx" \
+        --input "$input=$models/$model/input_b$batch.npy" \
+        --expect "$output=$models/$model/output_b$batch.npy" --tolerance 1e-4
+      grep -E 'relative L2' "$out/${model}_b${batch}.log" | sed 's/^ */    /' | tee -a "$summary"
+    done
+  done <<'MODELS'
+resnet50 input logits
+bert input_ids last_hidden_state
+MODELS
 fi
 
 echo "gpu-check: $failures failing step(s)" | tee -a "$summary"

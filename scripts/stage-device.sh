@@ -4,6 +4,7 @@
 # its binaries travel with the libraries the device lacks. Writes .device/ (ignored by git):
 #   .device/bin/     the rill CLI and every test and benchmark executable
 #   .device/lib/     libonnx.so.1, libonnx_proto.so.1
+#   .device/onnx-node-tests/  ONNX's backend node tests
 # Then: device run with carry [".device"] and command "bash scripts/gpu-check.sh".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +13,20 @@ stage=.device
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/lib"
 cp build/bin/rill "$stage/bin/"
-find build/tests build/bench -maxdepth 3 -type f -executable \
-  \( -name 'rill_*_tests' -o -name 'rill_*_bench' -o -name 'rill_conformance' \) \
-  -exec cp {} "$stage/bin/" \; 2>/dev/null || true
+# GPU tests, benchmarks and the conformance runner (host-only tests run in CI and here). The
+# device run is capped at 64 MiB, so only what the GPU needs travels.
+find build/tests build/bench -maxdepth 4 -type f -executable \
+  \( -name 'rill_*gpu_tests' -o -name 'rill_cuda_tests' -o -name 'rill_*_bench' \
+     -o -name 'rill_conformance' \) -exec cp {} "$stage/bin/" \; 2>/dev/null || true
 for lib in libonnx.so.1 libonnx_proto.so.1; do
   cp -L "/usr/lib/x86_64-linux-gnu/$lib" "$stage/lib/"
 done
+# ONNX's backend node tests (Debian's libonnx-testdata) that rill runs: those whose ops are all
+# implemented (the CPU run lists them), for the GPU conformance run.
+mkdir -p "$stage/onnx-node-tests"
+build/tests/conformance/rill_conformance --backend cpu --verbose |
+  sed -n 's/^\(PASS\|FAIL\) \([^:]*\).*/\2/p' |
+  while read -r test; do cp -r "/usr/share/libonnx-testdata/data/node/$test" "$stage/onnx-node-tests/"; done
 strip --strip-debug "$stage"/bin/* 2>/dev/null || true
 du -sh "$stage"
 ls "$stage/bin"

@@ -26,6 +26,15 @@ DeviceBuffer::~DeviceBuffer() {
   if (data_ != nullptr) (void)cudaFreeAsync(data_, stream_.get());
 }
 
+DeviceAllocation::DeviceAllocation(size_t bytes) : bytes_(bytes) {
+  if (bytes == 0) return;
+  RILL_CUDA_CHECK(cudaMalloc(&data_, bytes));
+}
+
+DeviceAllocation::~DeviceAllocation() {
+  if (data_ != nullptr) (void)cudaFree(data_);
+}
+
 PinnedBuffer::PinnedBuffer(size_t bytes) : bytes_(bytes) {
   if (bytes == 0) return;
   RILL_CUDA_CHECK(cudaHostAlloc(&data_, bytes, cudaHostAllocDefault));

@@ -55,6 +55,33 @@ class DeviceBuffer {
   StreamRef stream_;
 };
 
+//! Device memory for setup-time allocations that live as long as their owner (engine weights,
+//! a context's activation arena): cudaMalloc / cudaFree, which synchronize the device, so never
+//! made or released on a per-inference path.
+class DeviceAllocation {
+ public:
+  DeviceAllocation() noexcept = default;
+  explicit DeviceAllocation(size_t bytes);
+  DeviceAllocation(DeviceAllocation&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+  DeviceAllocation& operator=(DeviceAllocation&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(bytes_, other.bytes_);
+    return *this;
+  }
+  DeviceAllocation(const DeviceAllocation&) = delete;
+  DeviceAllocation& operator=(const DeviceAllocation&) = delete;
+  ~DeviceAllocation();
+
+  void* data() const noexcept { return data_; }
+  std::byte* bytes_at(size_t offset) const noexcept { return static_cast<std::byte*>(data_) + offset; }
+  size_t size() const noexcept { return bytes_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 //! Page-locked host memory (cudaHostAlloc), for asynchronous copies. Allocation and release
 //! synchronize the device, so these are made at setup time only, never per inference.
 class PinnedBuffer {

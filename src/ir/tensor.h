@@ -50,6 +50,10 @@ class HostTensor {
     return from<T>({}, std::vector<T>{value});
   }
 
+  //! True for a default-constructed tensor, which stands for an absent optional input (a
+  //! rank-0 tensor with no data; a real scalar has one element's bytes).
+  bool absent() const noexcept { return data_.empty() && desc_.shape.empty(); }
+
   DType dtype() const noexcept { return desc_.dtype; }
   const Shape& shape() const noexcept { return desc_.shape; }
   const TensorDesc& desc() const noexcept { return desc_; }

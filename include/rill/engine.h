@@ -1,0 +1,139 @@
+// The engine API: build an ONNX model into a planned GPU engine, save and load it as a .rill
+// plan, and run it through execution contexts (after TensorRT's ICudaEngine and
+// IExecutionContext::enqueueV3).
+//
+//   auto engine = rill::Engine::build_from_onnx("model.onnx");
+//   auto context = engine->create_context();
+//   context->set_input_shape("input", {8, 3, 224, 224});
+//   context->set_tensor_address("input", d_input);
+//   context->set_tensor_address("logits", d_logits);
+//   context->enqueue(stream);  // returns at once; no host sync, no allocation
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rill/dtype.h"
+
+namespace rill {
+
+namespace engine {
+struct EngineState;  // internal
+class ContextState;  // internal
+}  // namespace engine
+
+//! The range of shapes an input accepts: every dim d must satisfy min[d] <= d <= max[d].
+//! Plans for `opt` are made first; static dims have min == opt == max.
+struct ShapeRange {
+  std::vector<int64_t> min;
+  std::vector<int64_t> opt;
+  std::vector<int64_t> max;
+};
+
+struct BuildOptions {
+  //! FP32 matrix math may use TF32 tensor cores (faster, ~1e-3 relative error).
+  bool allow_tf32 = false;
+  //! Shape ranges per input name. Inputs with symbolic dims that are not listed get
+  //! min 1, opt 1, max kDefaultMaxDim for each symbolic dim.
+  std::map<std::string, ShapeRange> shapes;
+  //! Run the graph optimizer (constant folding, fusion). Off only for debugging.
+  bool optimize = true;
+  static constexpr int64_t kDefaultMaxDim = 64;
+};
+
+//! A graph input or output as the engine sees it. Dynamic dims are -1 in `shape`.
+struct TensorInfo {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  ShapeRange range;  //!< inputs only
+};
+
+//! Build-time facts for summaries and `rill inspect`.
+struct EngineSummary {
+  size_t nodes_imported = 0;
+  size_t nodes_optimized = 0;
+  size_t fused_nodes = 0;
+  size_t weight_bytes = 0;
+  std::map<std::string, size_t> op_counts;  //!< after optimization
+};
+
+class ExecutionContext;
+
+//! An immutable, shareable engine. Thread-safe: create one context per concurrent caller.
+class Engine : public std::enable_shared_from_this<Engine> {
+ public:
+  //! Imports, checks and optimizes an ONNX model. Needs no GPU.
+  static std::shared_ptr<Engine> build_from_onnx(const std::string& path,
+                                                  const BuildOptions& options = {});
+  //! Loads a .rill plan file; a corrupt, truncated or wrong-version file throws kPlanFile.
+  static std::shared_ptr<Engine> load(const std::string& path);
+  //! Writes the engine as a .rill plan file.
+  void save(const std::string& path) const;
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  const EngineSummary& summary() const;
+  const BuildOptions& options() const;
+
+  //! A new execution context on the current CUDA device (needs a GPU). The context owns its
+  //! activation memory, library handles and events.
+  std::unique_ptr<ExecutionContext> create_context() const;
+
+  //! Runs the model with the CPU reference implementation (no GPU needed): inputs and outputs
+  //! are host buffers described by shapes. For tests, tools and machines without a GPU.
+  struct HostTensor {
+    DType dtype = DType::kFloat32;
+    std::vector<int64_t> shape;
+    std::vector<std::byte> data;
+  };
+  std::map<std::string, HostTensor> run_on_cpu(const std::map<std::string, HostTensor>& inputs) const;
+
+  //! A human-readable description: inputs, outputs, layers with their kernels, memory plan.
+  std::string describe(bool with_gpu_plan) const;
+
+  ~Engine();
+  explicit Engine(std::unique_ptr<engine::EngineState> state);
+  engine::EngineState& state() const { return *state_; }
+
+ private:
+  std::unique_ptr<engine::EngineState> state_;
+};
+
+//! Per-caller execution state (TensorRT's IExecutionContext). Not thread-safe: one context is
+//! used by one thread at a time; use one context per concurrent caller.
+class ExecutionContext {
+ public:
+  ~ExecutionContext();
+
+  //! Selects the concrete shape of an input (within its ShapeRange). The first time a shape
+  //! signature is seen, the engine plans it (kernel preparation, memory plan): that costs
+  //! milliseconds and may allocate; later calls with a seen signature are cheap.
+  void set_input_shape(const std::string& name, const std::vector<int64_t>& shape);
+  //! The shape of an output for the current input shapes.
+  std::vector<int64_t> output_shape(const std::string& name) const;
+  //! Binds a device pointer to an input or output. Must stay valid until the work enqueued
+  //! with it has run (see Note [Lifetimes] in src/engine/execution_context.cpp).
+  void set_tensor_address(const std::string& name, void* data);
+  //! Enqueues one inference on `stream` and returns at once. No host synchronization, no
+  //! allocation, no work on a default stream other than `stream` itself, capturable into a CUDA
+  //! graph. `stream` should not be a default stream (the Session redirects those).
+  void enqueue(cudaStream_t stream);
+
+  //! Planned activation bytes (arena) and the naive sum of all activations, for the current
+  //! shapes.
+  size_t arena_bytes() const;
+  size_t naive_activation_bytes() const;
+
+  explicit ExecutionContext(std::unique_ptr<engine::ContextState> state);
+
+ private:
+  std::unique_ptr<engine::ContextState> state_;
+};
+
+}  // namespace rill

@@ -1,0 +1,16 @@
+// The builder: ONNX model -> EngineDefinition (import, check, optimize, resolve shape ranges).
+// Needs no GPU: GPU kernels are prepared per shape when a context plans (shape_plan.h).
+#pragma once
+
+#include <string>
+
+#include "engine/engine_definition.h"
+
+namespace rill::engine {
+
+EngineDefinition build_definition(const std::string& onnx_path, const BuildOptions& options);
+//! Same, from an imported graph (tests build graphs directly).
+EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
+                                  const std::string& origin);
+
+}  // namespace rill::engine

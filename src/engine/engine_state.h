@@ -1,0 +1,38 @@
+// The engine's internal state: its definition plus what it lazily makes on a GPU (device weights,
+// planning handles, the per-signature plan cache). Shared by all contexts; thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/engine_definition.h"
+#include "engine/shape_plan.h"
+#include "kernels/library_handles.h"
+
+namespace rill::engine {
+
+struct EngineState {
+  explicit EngineState(EngineDefinition d) : definition(std::move(d)) {}
+
+  EngineDefinition definition;
+
+  //! The plan for these input shapes (engine input order), made on first use and cached.
+  std::shared_ptr<const ShapePlan> plan_for(const std::vector<ir::Shape>& input_shapes) const;
+
+ private:
+  const DeviceWeights& weights_locked() const;
+
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<DeviceWeights> weights_;
+  mutable kernels::CublasLtHandle planning_cublaslt_;
+  mutable kernels::CudnnHandle planning_cudnn_;
+  mutable std::map<std::vector<ir::Shape>, std::shared_ptr<const ShapePlan>> plans_;
+};
+
+//! Throws kInvalidArgument unless `shape` is within `info`'s range.
+void check_input_shape(const TensorInfo& info, const ir::Shape& shape);
+
+}  // namespace rill::engine

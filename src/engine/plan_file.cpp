@@ -1,0 +1,330 @@
+#include "engine/plan_file.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "engine/binary_io.h"
+#include "rill/version.h"
+
+namespace rill::engine {
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'I', 'L', 'L', 'P', 'L', 'A', 'N'};
+constexpr size_t kHeaderBytes = 32;
+
+// --- writing -----------------------------------------------------------------------------
+
+void put_tensor(BinaryWriter& w, const ir::HostTensor& t) {
+  w.put<uint8_t>(static_cast<uint8_t>(t.dtype()));
+  w.put_vector<int64_t>(t.shape());
+  w.put_bytes(std::span(t.raw(), t.bytes()));
+}
+
+void put_value_info(BinaryWriter& w, const ir::ValueInfo& v) {
+  w.put_string(v.name);
+  w.put<uint8_t>(static_cast<uint8_t>(v.dtype));
+  w.put<uint8_t>(v.shape.has_value() ? 1 : 0);
+  if (!v.shape) return;
+  w.put<uint64_t>(v.shape->size());
+  for (const ir::Dim& d : *v.shape) {
+    w.put<int64_t>(d.value);
+    w.put_string(d.symbol);
+  }
+}
+
+void put_strings(BinaryWriter& w, const std::vector<std::string>& strings) {
+  w.put<uint64_t>(strings.size());
+  for (const auto& s : strings) w.put_string(s);
+}
+
+void put_attribute(BinaryWriter& w, const ir::AttributeValue& value) {
+  w.put<uint8_t>(static_cast<uint8_t>(value.index()));
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t>) w.put<int64_t>(v);
+        else if constexpr (std::is_same_v<T, float>) w.put<float>(v);
+        else if constexpr (std::is_same_v<T, std::string>) w.put_string(v);
+        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) w.put_vector<int64_t>(v);
+        else if constexpr (std::is_same_v<T, std::vector<float>>) w.put_vector<float>(v);
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>) put_strings(w, v);
+        else put_tensor(w, v);
+      },
+      value);
+}
+
+void put_range(BinaryWriter& w, const ShapeRange& r) {
+  w.put_vector<int64_t>(r.min);
+  w.put_vector<int64_t>(r.opt);
+  w.put_vector<int64_t>(r.max);
+}
+
+void put_tensor_info(BinaryWriter& w, const TensorInfo& info) {
+  w.put_string(info.name);
+  w.put<uint8_t>(static_cast<uint8_t>(info.dtype));
+  w.put_vector<int64_t>(info.shape);
+  put_range(w, info.range);
+}
+
+template <class Map>
+std::vector<std::string> sorted_keys(const Map& map) {
+  std::vector<std::string> keys;
+  for (const auto& entry : map) keys.push_back(entry.first);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// --- reading -----------------------------------------------------------------------------
+
+DType get_dtype(BinaryReader& r) {
+  const auto raw = r.get<uint8_t>();
+  if (raw > static_cast<uint8_t>(DType::kBool)) r.fail("unknown dtype " + std::to_string(raw));
+  return static_cast<DType>(raw);
+}
+
+ir::HostTensor get_tensor(BinaryReader& r) {
+  const DType dtype = get_dtype(r);
+  auto shape = r.get_vector<int64_t>();
+  for (int64_t d : shape) {
+    if (d < 0) r.fail("negative dimension");
+  }
+  const auto bytes = r.get_bytes();
+  try {
+    return ir::HostTensor(dtype, std::move(shape), bytes);
+  } catch (const Error&) {
+    r.fail("tensor size does not match its shape");
+  }
+}
+
+ir::ValueInfo get_value_info(BinaryReader& r) {
+  ir::ValueInfo v;
+  v.name = r.get_string();
+  v.dtype = get_dtype(r);
+  if (r.get<uint8_t>() != 0) {
+    ir::SymbolicShape shape(r.get_count(8));
+    for (ir::Dim& d : shape) {
+      d.value = r.get<int64_t>();
+      d.symbol = r.get_string();
+    }
+    v.shape = std::move(shape);
+  }
+  return v;
+}
+
+std::vector<std::string> get_strings(BinaryReader& r) {
+  std::vector<std::string> strings(r.get_count(8));
+  for (auto& s : strings) s = r.get_string();
+  return strings;
+}
+
+ir::AttributeValue get_attribute(BinaryReader& r) {
+  switch (r.get<uint8_t>()) {
+    case 0: return r.get<int64_t>();
+    case 1: return r.get<float>();
+    case 2: return r.get_string();
+    case 3: return r.get_vector<int64_t>();
+    case 4: return r.get_vector<float>();
+    case 5: return get_strings(r);
+    case 6: return get_tensor(r);
+    default: r.fail("unknown attribute kind");
+  }
+}
+
+ShapeRange get_range(BinaryReader& r) {
+  ShapeRange range;
+  range.min = r.get_vector<int64_t>();
+  range.opt = r.get_vector<int64_t>();
+  range.max = r.get_vector<int64_t>();
+  return range;
+}
+
+TensorInfo get_tensor_info(BinaryReader& r) {
+  TensorInfo info;
+  info.name = r.get_string();
+  info.dtype = get_dtype(r);
+  info.shape = r.get_vector<int64_t>();
+  info.range = get_range(r);
+  return info;
+}
+
+template <class T>
+void put_header_field(std::vector<std::byte>& out, size_t offset, T value) {
+  std::memcpy(out.data() + offset, &value, sizeof(T));
+}
+
+}  // namespace
+
+uint64_t fnv1a64(std::span<const std::byte> bytes) noexcept {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (std::byte b : bytes) {
+    hash ^= static_cast<uint8_t>(b);
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
+  BinaryWriter w;
+  w.put_string(kVersion);
+  // Build options.
+  w.put<uint8_t>(def.options.allow_tf32 ? 1 : 0);
+  w.put<uint8_t>(def.options.optimize ? 1 : 0);
+  w.put<uint64_t>(def.options.shapes.size());
+  for (const auto& [name, range] : def.options.shapes) {
+    w.put_string(name);
+    put_range(w, range);
+  }
+  // Summary.
+  w.put<uint64_t>(def.summary.nodes_imported);
+  w.put<uint64_t>(def.summary.nodes_optimized);
+  w.put<uint64_t>(def.summary.fused_nodes);
+  w.put<uint64_t>(def.summary.weight_bytes);
+  w.put<uint64_t>(def.summary.op_counts.size());
+  for (const auto& [op, count] : def.summary.op_counts) {
+    w.put_string(op);
+    w.put<uint64_t>(count);
+  }
+  // Engine I/O.
+  w.put<uint64_t>(def.inputs.size());
+  for (const auto& info : def.inputs) put_tensor_info(w, info);
+  w.put<uint64_t>(def.outputs.size());
+  for (const auto& info : def.outputs) put_tensor_info(w, info);
+  // Graph.
+  const ir::Graph& g = def.graph;
+  w.put_string(g.name);
+  w.put<int64_t>(g.opset);
+  w.put<uint64_t>(g.inputs.size());
+  for (const auto& v : g.inputs) put_value_info(w, v);
+  w.put<uint64_t>(g.outputs.size());
+  for (const auto& v : g.outputs) put_value_info(w, v);
+  // Hash maps are written in name order, so that one engine always makes the same file.
+  w.put<uint64_t>(g.value_info.size());
+  for (const std::string& name : sorted_keys(g.value_info)) put_value_info(w, g.value_info.at(name));
+  w.put<uint64_t>(g.initializers.size());
+  for (const std::string& name : sorted_keys(g.initializers)) {
+    w.put_string(name);
+    put_tensor(w, g.initializers.at(name));
+  }
+  w.put<uint64_t>(g.nodes.size());
+  for (const ir::Node& n : g.nodes) {
+    w.put_string(n.name);
+    w.put_string(n.op_type);
+    w.put_string(n.domain);
+    put_strings(w, n.inputs);
+    put_strings(w, n.outputs);
+    w.put<uint64_t>(n.attributes.size());
+    for (const auto& [key, value] : n.attributes) {
+      w.put_string(key);
+      put_attribute(w, value);
+    }
+  }
+
+  const std::vector<std::byte>& payload = w.bytes();
+  std::vector<std::byte> file(kHeaderBytes);
+  std::memcpy(file.data(), kMagic, sizeof(kMagic));
+  put_header_field<uint32_t>(file, 8, kPlanFormatVersion);
+  put_header_field<uint32_t>(file, 12, 0);
+  put_header_field<uint64_t>(file, 16, payload.size());
+  put_header_field<uint64_t>(file, 24, fnv1a64(payload));
+  file.insert(file.end(), payload.begin(), payload.end());
+  return file;
+}
+
+EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::string& origin) {
+  auto fail = [&](const std::string& what) -> Error {
+    return Error(ErrorKind::kPlanFile, what, {{"file", origin}});
+  };
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+    throw fail("not a rill plan file (bad magic)");
+  }
+  uint32_t version = 0;
+  uint64_t payload_size = 0;
+  uint64_t checksum = 0;
+  std::memcpy(&version, bytes.data() + 8, sizeof(version));
+  std::memcpy(&payload_size, bytes.data() + 16, sizeof(payload_size));
+  std::memcpy(&checksum, bytes.data() + 24, sizeof(checksum));
+  if (version != kPlanFormatVersion) {
+    throw fail("plan file format version " + std::to_string(version) + ", this rill reads " +
+               std::to_string(kPlanFormatVersion) + "; rebuild the plan from the ONNX model");
+  }
+  const auto payload = bytes.subspan(kHeaderBytes);
+  if (payload.size() != payload_size) {
+    throw fail("plan file is truncated: payload has " + std::to_string(payload.size()) +
+               " bytes, header says " + std::to_string(payload_size));
+  }
+  if (fnv1a64(payload) != checksum) throw fail("plan file is corrupt (checksum mismatch)");
+
+  BinaryReader r(payload, origin);
+  EngineDefinition def;
+  (void)r.get_string();  // the rill version that wrote it, informational
+  def.options.allow_tf32 = r.get<uint8_t>() != 0;
+  def.options.optimize = r.get<uint8_t>() != 0;
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
+    std::string name = r.get_string();
+    def.options.shapes[name] = get_range(r);
+  }
+  def.summary.nodes_imported = r.get<uint64_t>();
+  def.summary.nodes_optimized = r.get<uint64_t>();
+  def.summary.fused_nodes = r.get<uint64_t>();
+  def.summary.weight_bytes = r.get<uint64_t>();
+  for (uint64_t i = 0, n = r.get_count(16); i < n; ++i) {
+    std::string op = r.get_string();
+    def.summary.op_counts[op] = r.get<uint64_t>();
+  }
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) def.inputs.push_back(get_tensor_info(r));
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) def.outputs.push_back(get_tensor_info(r));
+  ir::Graph& g = def.graph;
+  g.name = r.get_string();
+  g.opset = r.get<int64_t>();
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) g.inputs.push_back(get_value_info(r));
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) g.outputs.push_back(get_value_info(r));
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
+    ir::ValueInfo v = get_value_info(r);
+    g.value_info[v.name] = std::move(v);
+  }
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
+    std::string name = r.get_string();
+    g.initializers[name] = get_tensor(r);
+  }
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
+    ir::Node node;
+    node.name = r.get_string();
+    node.op_type = r.get_string();
+    node.domain = r.get_string();
+    node.inputs = get_strings(r);
+    node.outputs = get_strings(r);
+    for (uint64_t a = 0, na = r.get_count(8); a < na; ++a) {
+      std::string key = r.get_string();
+      node.attributes[key] = get_attribute(r);
+    }
+    g.nodes.push_back(std::move(node));
+  }
+  if (r.remaining() != 0) r.fail("trailing bytes after the graph");
+  try {
+    g.validate();
+  } catch (Error& e) {
+    e.add_context("file", origin);
+    throw;
+  }
+  return def;
+}
+
+void write_plan_file(const EngineDefinition& definition, const std::string& path) {
+  const std::vector<std::byte> bytes = serialize_plan(definition);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error(ErrorKind::kIo, "cannot open plan file for writing", {{"file", path}});
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw Error(ErrorKind::kIo, "failed to write plan file", {{"file", path}});
+}
+
+EngineDefinition read_plan_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::kIo, "cannot open plan file", {{"file", path}});
+  std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return deserialize_plan(std::as_bytes(std::span(raw.data(), raw.size())), path);
+}
+
+}  // namespace rill::engine

@@ -1,0 +1,53 @@
+#include "cuda/check.h"
+#include "kernels/bias_activation.cuh"
+#include "kernels/nn_kernel_common.cuh"
+
+namespace rill::kernels {
+
+namespace {
+
+template <class T>
+__device__ __forceinline__ float apply(float v, Activation act, float alpha) {
+  switch (act) {
+    case Activation::kRelu:
+      return v > 0.0f ? v : 0.0f;
+    case Activation::kSigmoid:
+      return 1.0f / (1.0f + expf(-v));
+    case Activation::kTanh:
+      return tanhf(v);
+    case Activation::kLeakyRelu:
+      return v >= 0.0f ? v : alpha * v;
+    case Activation::kNone:
+      break;
+  }
+  return v;
+}
+
+// x may alias y (in-place), so only bias is __restrict__.
+template <class T>
+__global__ void bias_activation_kernel(int64_t n, int64_t channels, int64_t inner, Activation act,
+                                       float alpha, const T* x, const T* __restrict__ bias, T* y) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    float v = static_cast<float>(x[i]);
+    if (bias != nullptr) v += static_cast<float>(bias[(i / inner) % channels]);
+    y[i] = static_cast<T>(apply<T>(v, act, alpha));
+  }
+}
+
+}  // namespace
+
+void launch_bias_activation(DType dtype, const BiasActivationParams& p, const void* x,
+                            const void* bias, void* y, cudaStream_t stream) {
+  const int64_t n = p.outer * p.channels * p.inner;
+  if (n == 0) return;
+  nn_detail::dispatch_float(dtype, "bias_activation", [&](auto zero) {
+    using T = decltype(zero);
+    bias_activation_kernel<T><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
+        n, p.channels, p.inner, p.activation, p.alpha, static_cast<const T*>(x),
+        static_cast<const T*>(bias), static_cast<T*>(y));
+    RILL_CUDA_CHECK_LAUNCH();
+  });
+}
+
+}  // namespace rill::kernels

@@ -1,0 +1,40 @@
+// Launcher of rill.FusedElementwise: one kernel evaluates a short program of float32 elementwise
+// steps per output element, reading each (broadcast) input once and writing once.
+#pragma once
+
+#include <cstdint>
+
+#include <cuda_runtime_api.h>
+
+#include "kernels/elementwise.cuh"
+
+namespace rill::kernels {
+
+inline constexpr int kMaxFusedInputs = 8;
+inline constexpr int kMaxFusedSteps = 24;
+
+//! One step: op(v[lhs], v[rhs]) where v holds the inputs, then the step results in order.
+struct FusedKernelStep {
+  EwOp op = EwOp::kIdentity;
+  uint8_t lhs = 0;
+  uint8_t rhs = 0;  //!< unused by unary steps
+  float alpha = 0.f;
+  float beta = 0.f;
+};
+
+struct FusedPlan {
+  int32_t input_count = 0;
+  int32_t step_count = 0;
+  FusedKernelStep steps[kMaxFusedSteps];
+  BroadcastLayout<kMaxFusedInputs> layout;
+  uint32_t blocks = 0;
+};
+
+//! Grid size for a plan whose program and layout are filled in.
+void finish_fused_plan(FusedPlan* plan);
+
+//! inputs: plan.input_count float32 device pointers; out: float32 output.
+void launch_fused_elementwise(const FusedPlan& plan, const float* const* inputs, float* out,
+                              cudaStream_t stream);
+
+}  // namespace rill::kernels

@@ -1,0 +1,68 @@
+#include <cuda_runtime.h>
+
+#include "cuda/check.h"
+#include "kernels/launch_util.cuh"
+#include "kernels/transpose.cuh"
+
+namespace rill::kernels {
+
+using movement_detail::dispatch_unit;
+using movement_detail::grid_blocks;
+using movement_detail::kBlockSize;
+
+namespace {
+
+constexpr unsigned kTile = 32;
+constexpr unsigned kRowsPerPass = 8;  // a 32x8 block moves a 32x32 tile in 4 passes
+
+// Reads a tile row-wise (coalesced over cols), writes it row-wise of the output (coalesced over
+// rows). The +1 column avoids shared-memory bank conflicts on the transposed read.
+template <class Unit>
+__global__ void batched_transpose_kernel(BatchedTransposeParams p, const Unit* __restrict__ in,
+                                         Unit* __restrict__ out) {
+  __shared__ Unit tile[kTile][kTile + 1];
+  const uint32_t col0 = blockIdx.x * kTile;
+  const uint32_t row0 = blockIdx.y * kTile;
+  const uint64_t plane = static_cast<uint64_t>(p.rows) * p.cols;
+  for (uint32_t b = blockIdx.z; b < p.batch; b += gridDim.z) {
+    const Unit* src = in + b * plane;
+    Unit* dst = out + b * plane;
+    for (unsigned r = threadIdx.y; r < kTile; r += kRowsPerPass) {
+      const uint32_t row = row0 + r;
+      const uint32_t col = col0 + threadIdx.x;
+      if (row < p.rows && col < p.cols) tile[r][threadIdx.x] = src[uint64_t{row} * p.cols + col];
+    }
+    __syncthreads();
+    for (unsigned c = threadIdx.y; c < kTile; c += kRowsPerPass) {
+      const uint32_t col = col0 + c;  // output row
+      const uint32_t row = row0 + threadIdx.x;
+      if (row < p.rows && col < p.cols) dst[uint64_t{col} * p.rows + row] = tile[threadIdx.x][c];
+    }
+    __syncthreads();
+  }
+}
+
+}  // namespace
+
+void launch_batched_transpose(const BatchedTransposeParams& params, size_t element_size,
+                              const void* in, void* out, cudaStream_t stream) {
+  if (params.batch == 0 || params.rows == 0 || params.cols == 0) return;
+  const dim3 block(kTile, kRowsPerPass);
+  const dim3 grid((params.cols + kTile - 1) / kTile, (params.rows + kTile - 1) / kTile,
+                  std::min<uint32_t>(params.batch, 65535));
+  if (grid.y > 65535) {
+    throw Error(ErrorKind::kInternal, "batched transpose: too many rows for the grid");
+  }
+  dispatch_unit(element_size, [&](auto unit) {
+    using Unit = decltype(unit);
+    if constexpr (sizeof(Unit) <= 8) {
+      batched_transpose_kernel<Unit><<<grid, block, 0, stream>>>(
+          params, static_cast<const Unit*>(in), static_cast<Unit*>(out));
+    } else {
+      throw Error(ErrorKind::kInternal, "batched transpose: 16-byte elements");
+    }
+  });
+  RILL_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace rill::kernels

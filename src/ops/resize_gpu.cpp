@@ -1,0 +1,55 @@
+// GPU preparation of Resize.
+#include "kernels/resize.cuh"
+#include "ops/movement.h"
+#include "ops/movement_plans.h"
+#include "ops/strided_gpu.h"
+
+namespace rill::ops::movement {
+
+namespace {
+
+class ResizeKernel final : public GpuKernel {
+ public:
+  ResizeKernel(const kernels::ResizeParams& params, size_t element_size)
+      : params_(params), element_size_(element_size) {}
+  void enqueue(const GpuLaunch& launch) const override {
+    kernels::launch_resize(params_, element_size_, launch.inputs[0], launch.outputs[0],
+                           launch.stream);
+  }
+  std::string describe() const override {
+    return std::string("resize ") + (params_.linear ? "linear" : "nearest");
+  }
+
+ private:
+  kernels::ResizeParams params_;
+  size_t element_size_;
+};
+
+}  // namespace
+
+std::unique_ptr<GpuKernel> prepare_resize_gpu(const GpuPrepareContext& gpu) {
+  const InferContext ctx = infer_view(gpu);
+  const ResizePlan plan = plan_resize(ctx);
+  const Shape& in = ctx.inputs[0].shape;
+  const int64_t count = ir::element_count(plan.out_shape);
+  check_kernel_elements(ctx, count);
+  if (in.size() > static_cast<size_t>(kernels::kMaxRank)) {
+    unsupported(ctx, "Resize of rank above " + std::to_string(kernels::kMaxRank) + " on the GPU");
+  }
+  const std::vector<int64_t> in_strides = strides_of(in);
+  kernels::ResizeParams params;
+  params.rank = static_cast<int32_t>(in.size());
+  params.coord_mode = plan.coord_mode;
+  params.nearest_mode = plan.nearest_mode;
+  params.linear = plan.linear;
+  params.count = static_cast<uint32_t>(count);
+  for (size_t d = 0; d < in.size(); ++d) {
+    params.out_dims[d] =
+        kernels::FastDivmod(static_cast<uint32_t>(std::max<int64_t>(plan.out_shape[d], 1)));
+    params.axes[d] = plan.axes[d];
+    params.in_strides[d] = in_strides[d];
+  }
+  return std::make_unique<ResizeKernel>(params, dtype_size(ctx.inputs[0].dtype));
+}
+
+}  // namespace rill::ops::movement
