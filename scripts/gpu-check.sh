@@ -22,27 +22,46 @@ failures=0
   "$stage/bin/rill" --version
 } | tee "$summary"
 
-step() {  # step NAME COMMAND...: runs, logs to $out/NAME.log, records PASS/FAIL
+# Logs go to $out/logs/ and, concatenated, to $out/steps.log (the device returns 8 files at most).
+mkdir -p "$out/logs"
+step() {  # step NAME COMMAND...: runs, logs to $out/logs/NAME.log, records PASS/FAIL
   local name=$1
   shift
   local start=$SECONDS
-  if "$@" >"$out/$name.log" 2>&1; then
+  local log="$out/logs/$name.log"
+  if "$@" >"$log" 2>&1; then
     printf '%-28s PASS  (%ds)\n' "$name" $((SECONDS - start)) | tee -a "$summary"
   else
     printf '%-28s FAIL  (%ds, exit %d)\n' "$name" $((SECONDS - start)) "$?" | tee -a "$summary"
     failures=$((failures + 1))
-    tail -n 30 "$out/$name.log"
+    tail -n 30 "$log"
   fi
-  grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$name.log" | sed 's/^/    /' | tee -a "$summary"
+  grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$log" | sed 's/^/    /' | tee -a "$summary"
+  { echo "===== $name"; cat "$log"; } >>"$out/steps.log"
 }
 
 for test in "$stage"/bin/rill_*_tests; do
   step "$(basename "$test")" "$test" --gtest_brief=1
 done
 
+# compute-sanitizer on the session tests (not those that count syncs: CUPTI allows one
+# subscriber, and the sanitizer is one), with a smaller thread hammer.
+sanitizer=/usr/local/cuda/bin/compute-sanitizer
+if [ -x "$sanitizer" ] && [ -x "$stage/bin/rill_session_gpu_tests" ]; then
+  filter='SessionGpu.*:-*DefaultStream*:*SteadyState*'
+  for tool in memcheck racecheck; do
+    step "sanitizer_$tool" timeout 150 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
+      "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 30 \
+      "$stage/bin/rill_session_gpu_tests" --gtest_filter="$filter" --gtest_brief=1
+    grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/logs/sanitizer_$tool.log" | sed 's/^/    /' | tee -a "$summary"
+    # The first reports, with kernel names, for the summary.
+    grep -E -m 6 -A 3 '^========= (Invalid|Race|Uninitialized|Program hit)' "$out/logs/sanitizer_$tool.log" | sed 's/^/    /' | tee -a "$summary"
+  done
+fi
+
 if [ -x "$stage/bin/rill_conformance" ]; then
   step conformance_gpu "$stage/bin/rill_conformance" --backend gpu --data "$stage/onnx-node-tests"
-  grep -E 'passed, .* failed' "$out/conformance_gpu.log" | tee -a "$summary"
+  grep -E 'passed, .* failed' "$out/logs/conformance_gpu.log" | tee -a "$summary"
 fi
 
 # Real models exported by this machine's PyTorch, run by rill and compared with PyTorch's float32
@@ -55,7 +74,7 @@ if [ "${RILL_SKIP_MODELS:-0}" != 1 ] && python3 -c 'import torch, torchvision, t
       step "${model}_b${batch}" "$stage/bin/rill" run "$models/$model/model.onnx" \
         --input "$input=$models/$model/input_b$batch.npy" \
         --expect "$output=$models/$model/output_b$batch.npy" --tolerance 1e-4
-      grep -E 'relative L2' "$out/${model}_b${batch}.log" | sed 's/^ */    /' | tee -a "$summary"
+      grep -E 'relative L2' "$out/logs/${model}_b${batch}.log" | sed 's/^ */    /' | tee -a "$summary"
     done
   done <<'MODELS'
 resnet50 input logits
@@ -64,4 +83,6 @@ MODELS
 fi
 
 echo "gpu-check: $failures failing step(s)" | tee -a "$summary"
+# Only summary.txt and steps.log come back from the device.
+tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"
 exit $((failures > 0))

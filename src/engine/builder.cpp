@@ -36,8 +36,8 @@ ShapeRange resolve_range(const ir::ValueInfo& input, const BuildOptions& options
     }
   }
   for (size_t i = 0; i < declared.size(); ++i) {
-    if (!(1 <= range.min[i] && range.min[i] <= range.opt[i] && range.opt[i] <= range.max[i])) {
-      throw Error(ErrorKind::kInvalidArgument, "shape range needs 1 <= min <= opt <= max",
+    if (!(0 <= range.min[i] && range.min[i] <= range.opt[i] && range.opt[i] <= range.max[i])) {
+      throw Error(ErrorKind::kInvalidArgument, "shape range needs 0 <= min <= opt <= max",
                   context);
     }
     if (declared[i].is_static() &&

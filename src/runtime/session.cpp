@@ -1,0 +1,387 @@
+// Note [Context reuse across streams]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// A pooled context returns to the pool as soon as its run has *enqueued* its work, while that
+// work may still be running. The next run that takes the context may be on another stream; if it
+// simply enqueued, both streams would use the same activation arena and staging buffers at once
+// (the failure mode where a few percent of outputs under threads come out wrong). So every run
+// ends by recording the slot's `done` event on its work stream and begins by making its own work
+// stream wait for that event: the context's memory is handed from stream to stream in order,
+// without the host ever waiting.
+#include "runtime/session_state.h"
+
+#include <algorithm>
+
+#include "cuda/check.h"
+#include "cuda/device.h"
+#include "cuda/stream.h"
+#include "runtime/log.h"
+
+namespace rill::runtime {
+
+namespace {
+
+size_t tensor_bytes(const Tensor& t) {
+  return static_cast<size_t>(ir::element_count(t.shape)) * dtype_size(t.dtype);
+}
+
+Error tensor_error(const std::string& what, const std::string& role, const TensorInfo& info,
+                   const Tensor& t) {
+  return Error(ErrorKind::kInvalidArgument, what,
+               {{role, info.name},
+                {"dtype", std::string(dtype_name(t.dtype))},
+                {"shape", ir::shape_string(t.shape)},
+                {"expected_dtype", std::string(dtype_name(info.dtype))}});
+}
+
+}  // namespace
+
+// ---- the context pool ------------------------------------------------------------------------
+
+class SessionState::SlotLease {
+ public:
+  SlotLease(SessionState* state, ContextSlot* slot) : state_(state), slot_(slot) {}
+  SlotLease(SlotLease&& other) noexcept
+      : state_(other.state_), slot_(std::exchange(other.slot_, nullptr)) {}
+  SlotLease(const SlotLease&) = delete;
+  SlotLease& operator=(const SlotLease&) = delete;
+  SlotLease& operator=(SlotLease&&) = delete;
+  ~SlotLease() {
+    if (slot_ != nullptr) state_->release(slot_);
+  }
+  ContextSlot& operator*() const { return *slot_; }
+
+ private:
+  SessionState* state_;
+  ContextSlot* slot_;
+};
+
+SessionState::SessionState(std::shared_ptr<const Engine> engine, SessionOptions options)
+    : engine_(std::move(engine)),
+      options_(options),
+      device_(cuda::current_device()),
+      streams_(device_),
+      events_(device_) {
+  if (!engine_) throw Error(ErrorKind::kInvalidArgument, "Session needs an engine");
+  if (options_.max_contexts == 0) {
+    throw Error(ErrorKind::kInvalidArgument, "SessionOptions.max_contexts must be at least 1");
+  }
+  options_.initial_contexts = std::min(options_.initial_contexts, options_.max_contexts);
+  for (size_t i = 0; i < options_.initial_contexts; ++i) {
+    slots_.push_back(make_slot());
+    free_.push_back(slots_.back().get());
+  }
+}
+
+SessionState::~SessionState() {
+  // Work enqueued by runs may still read the contexts' memory: let it finish before freeing.
+  for (const auto& slot : slots_) (void)cudaEventSynchronize(slot->done.get());
+}
+
+std::unique_ptr<ContextSlot> SessionState::make_slot() {
+  cuda::DeviceGuard guard(device_);
+  auto slot = std::make_unique<ContextSlot>(options_.graphs_per_context);
+  slot->context = engine_->create_context();
+  slot->engine_stream = streams_.acquire();
+  slot->done = cuda::Event::create();
+  slot->bound_inputs.assign(engine_->inputs().size(), nullptr);
+  slot->bound_outputs.assign(engine_->outputs().size(), nullptr);
+  return slot;
+}
+
+SessionState::SlotLease SessionState::acquire() {
+  std::unique_lock lock(pool_mutex_);
+  for (;;) {
+    if (!free_.empty()) {
+      ContextSlot* slot = free_.back();
+      free_.pop_back();
+      return SlotLease(this, slot);
+    }
+    if (slots_.size() + making_ < options_.max_contexts) break;
+    slot_freed_.wait(lock);
+  }
+  // Grow: make the context outside the lock (it allocates), so other runs go on meanwhile.
+  ++making_;
+  lock.unlock();
+  std::unique_ptr<ContextSlot> slot;
+  try {
+    slot = make_slot();
+  } catch (...) {
+    lock.lock();
+    --making_;
+    slot_freed_.notify_one();
+    throw;
+  }
+  lock.lock();
+  --making_;
+  slots_.push_back(std::move(slot));
+  return SlotLease(this, slots_.back().get());
+}
+
+void SessionState::release(ContextSlot* slot) {
+  {
+    std::lock_guard lock(pool_mutex_);
+    free_.push_back(slot);
+  }
+  slot_freed_.notify_one();
+}
+
+// ---- one run ---------------------------------------------------------------------------------
+
+void SessionState::set_shapes(ContextSlot& slot, std::span<const Tensor> inputs) {
+  const auto& infos = engine_->inputs();
+  if (inputs.size() != infos.size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "expected " + std::to_string(infos.size()) + " inputs, got " +
+                    std::to_string(inputs.size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    if (t.dtype != infos[i].dtype) throw tensor_error("input has the wrong dtype", "input", infos[i], t);
+    if (t.data == nullptr && tensor_bytes(t) > 0) {
+      throw tensor_error("input data pointer is null", "input", infos[i], t);
+    }
+    slot.context->set_input_shape(infos[i].name, t.shape);
+  }
+}
+
+void SessionState::check_outputs(ContextSlot& slot, std::span<const Tensor> outputs) {
+  const auto& infos = engine_->outputs();
+  if (outputs.size() != infos.size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "expected " + std::to_string(infos.size()) + " outputs, got " +
+                    std::to_string(outputs.size()));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& t = outputs[i];
+    if (t.dtype != infos[i].dtype) throw tensor_error("output has the wrong dtype", "output", infos[i], t);
+    const std::vector<int64_t> expected = slot.context->output_shape(infos[i].name);
+    if (t.shape != expected) {
+      Error e = tensor_error("output has the wrong shape", "output", infos[i], t);
+      e.add_context("expected_shape", ir::shape_string(expected));
+      throw e;
+    }
+    if (t.data == nullptr && tensor_bytes(t) > 0) {
+      throw tensor_error("output data pointer is null", "output", infos[i], t);
+    }
+  }
+}
+
+void SessionState::bind(ContextSlot& slot, std::span<const Tensor> inputs,
+                        std::span<const Tensor> outputs) {
+  const auto& in_infos = engine_->inputs();
+  const auto& out_infos = engine_->outputs();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].data != nullptr && slot.bound_inputs[i] != inputs[i].data) {
+      slot.context->set_tensor_address(in_infos[i].name, inputs[i].data);
+      slot.bound_inputs[i] = inputs[i].data;
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].data != nullptr && slot.bound_outputs[i] != outputs[i].data) {
+      slot.context->set_tensor_address(out_infos[i].name, outputs[i].data);
+      slot.bound_outputs[i] = outputs[i].data;
+    }
+  }
+}
+
+void SessionState::enqueue_plain(ContextSlot& slot, std::span<const Tensor> inputs,
+                                 std::span<const Tensor> outputs, cudaStream_t stream) {
+  bind(slot, inputs, outputs);
+  slot.context->enqueue(stream);
+  counters_.plain.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::unique_ptr<SessionGraph> SessionState::capture(ContextSlot& slot,
+                                                    std::span<const Tensor> inputs,
+                                                    std::span<const Tensor> outputs) {
+  auto graph = std::make_unique<SessionGraph>();
+  try {
+    // The graph reads and writes staging buffers of its own, allocated before the capture
+    // begins (allocation is not capturable): later calls copy into and out of them.
+    std::vector<Tensor> staged_in(inputs.begin(), inputs.end());
+    std::vector<Tensor> staged_out(outputs.begin(), outputs.end());
+    for (Tensor& t : staged_in) {
+      graph->inputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
+      t.data = graph->inputs.back().data();
+    }
+    for (Tensor& t : staged_out) {
+      graph->outputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
+      t.data = graph->outputs.back().data();
+    }
+    bind(slot, staged_in, staged_out);
+    const cudaStream_t stream = slot.engine_stream.get();
+    cudaGraph_t raw = nullptr;
+    {
+      cuda::CaptureModeGuard mode(cudaStreamCaptureModeThreadLocal);
+      RILL_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+      try {
+        slot.context->enqueue(stream);
+      } catch (...) {
+        cudaGraph_t broken = nullptr;
+        (void)cudaStreamEndCapture(stream, &broken);
+        if (broken != nullptr) (void)cudaGraphDestroy(broken);
+        throw;
+      }
+      RILL_CUDA_CHECK(cudaStreamEndCapture(stream, &raw));
+    }
+    const cuda::Graph captured = cuda::Graph::from_native_handle(raw);
+    graph->exec = cuda::GraphExec::instantiate(captured);
+    return graph;
+  } catch (const Error& e) {
+    auto failed = std::make_unique<SessionGraph>();
+    failed->capture_failed = true;
+    log(LogLevel::kWarning,
+        std::string("CUDA graph capture failed; this input shape runs without a graph: ") +
+            e.what());
+    return failed;
+  }
+}
+
+void SessionState::replay(SessionGraph& graph, std::span<const Tensor> inputs,
+                          std::span<const Tensor> outputs, cudaStream_t stream) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (const size_t bytes = tensor_bytes(inputs[i]); bytes > 0) {
+      RILL_CUDA_CHECK(cudaMemcpyAsync(graph.inputs[i].data(), inputs[i].data, bytes,
+                                      cudaMemcpyDeviceToDevice, stream));
+    }
+  }
+  graph.exec.launch(stream);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (const size_t bytes = tensor_bytes(outputs[i]); bytes > 0) {
+      RILL_CUDA_CHECK(cudaMemcpyAsync(outputs[i].data, graph.outputs[i].data(), bytes,
+                                      cudaMemcpyDeviceToDevice, stream));
+    }
+  }
+  counters_.replays.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs,
+                               std::span<const Tensor> outputs, cudaStream_t caller) {
+  counters_.runs.fetch_add(1, std::memory_order_relaxed);
+  set_shapes(slot, inputs);
+  check_outputs(slot, outputs);
+
+  const bool redirect =
+      options_.stream_policy == StreamPolicy::kAlwaysDedicated || cuda::is_default_stream(caller);
+  const cudaStream_t work = redirect ? slot.engine_stream.get() : caller;
+  if (redirect) {
+    counters_.redirected.fetch_add(1, std::memory_order_relaxed);
+    if (cuda::is_default_stream(caller)) {
+      log_once(redirect_logged_, LogLevel::kWarning,
+               "a caller is on a default CUDA stream; rill runs its inferences on a pooled engine "
+               "stream joined to it by events (no host synchronization). Pass a non-default "
+               "stream to run on it directly.");
+    }
+    cuda::join(work, caller, events_);
+  }
+  // Note [Context reuse across streams].
+  RILL_CUDA_CHECK(cudaStreamWaitEvent(work, slot.done.get(), 0));
+
+  if (!options_.cuda_graphs) {
+    enqueue_plain(slot, inputs, outputs, work);
+  } else {
+    std::vector<ir::Shape> signature;
+    signature.reserve(inputs.size());
+    for (const Tensor& t : inputs) signature.push_back(t.shape);
+    SessionGraph* graph = slot.graphs.find(signature);
+    if (graph == nullptr) {
+      // Warm-up: the first call of a signature runs plainly (planning it), then captures.
+      enqueue_plain(slot, inputs, outputs, work);
+      graph = &slot.graphs.insert(signature, capture(slot, inputs, outputs));
+      (graph->capture_failed ? counters_.fallbacks : counters_.captures)
+          .fetch_add(1, std::memory_order_relaxed);
+    } else if (graph->capture_failed) {
+      enqueue_plain(slot, inputs, outputs, work);
+    } else {
+      replay(*graph, inputs, outputs, work);
+    }
+  }
+  slot.done.ref().record(work);
+  if (redirect) cuda::join(caller, work, events_);
+}
+
+void SessionState::run(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
+                       cudaStream_t caller) {
+  cuda::DeviceGuard guard(device_);
+  SlotLease slot = acquire();
+  run_on_slot(*slot, inputs, outputs, caller);
+}
+
+std::vector<OwnedTensor> SessionState::run_allocating(std::span<const Tensor> inputs,
+                                                      cudaStream_t caller) {
+  cuda::DeviceGuard guard(device_);
+  SlotLease slot = acquire();
+  set_shapes(*slot, inputs);
+  std::vector<OwnedTensor> owned;
+  std::vector<Tensor> views;
+  for (const TensorInfo& info : engine_->outputs()) {
+    owned.emplace_back(info.dtype, (*slot).context->output_shape(info.name), caller);
+    views.push_back(owned.back().view());
+  }
+  run_on_slot(*slot, inputs, views, caller);
+  return owned;
+}
+
+SessionStats SessionState::stats() const {
+  SessionStats s;
+  s.runs = counters_.runs.load();
+  s.redirected_runs = counters_.redirected.load();
+  s.graph_captures = counters_.captures.load();
+  s.graph_replays = counters_.replays.load();
+  s.capture_fallbacks = counters_.fallbacks.load();
+  s.plain_enqueues = counters_.plain.load();
+  std::lock_guard lock(pool_mutex_);
+  s.contexts = slots_.size();
+  for (const auto& slot : slots_) s.graph_evictions += slot->graphs.evictions();
+  return s;
+}
+
+}  // namespace rill::runtime
+
+namespace rill {
+
+OwnedTensor::OwnedTensor(DType dtype, std::vector<int64_t> shape, cudaStream_t stream)
+    : bytes_(static_cast<size_t>(ir::element_count(shape)) * dtype_size(dtype)),
+      dtype_(dtype),
+      shape_(std::move(shape)),
+      stream_(stream) {
+  if (bytes_ > 0) RILL_CUDA_CHECK(cudaMallocAsync(&data_, bytes_, stream));
+}
+
+OwnedTensor::OwnedTensor(OwnedTensor&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      bytes_(std::exchange(other.bytes_, 0)),
+      dtype_(other.dtype_),
+      shape_(std::move(other.shape_)),
+      stream_(other.stream_) {}
+
+OwnedTensor& OwnedTensor::operator=(OwnedTensor&& other) noexcept {
+  std::swap(data_, other.data_);
+  std::swap(bytes_, other.bytes_);
+  std::swap(dtype_, other.dtype_);
+  std::swap(shape_, other.shape_);
+  std::swap(stream_, other.stream_);
+  return *this;
+}
+
+OwnedTensor::~OwnedTensor() {
+  if (data_ != nullptr) (void)cudaFreeAsync(data_, stream_);
+}
+
+Session::Session(std::shared_ptr<const Engine> engine, SessionOptions options)
+    : state_(std::make_unique<runtime::SessionState>(std::move(engine), options)) {}
+Session::~Session() = default;
+
+void Session::run(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
+                  cudaStream_t caller_stream) {
+  state_->run(inputs, outputs, caller_stream);
+}
+
+std::vector<OwnedTensor> Session::run(std::span<const Tensor> inputs, cudaStream_t caller_stream) {
+  return state_->run_allocating(inputs, caller_stream);
+}
+
+const Engine& Session::engine() const { return state_->engine(); }
+SessionStats Session::stats() const { return state_->stats(); }
+
+}  // namespace rill

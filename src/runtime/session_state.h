@@ -1,0 +1,80 @@
+// The Session's internals: the context pool and what each pooled context owns.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cuda/event.h"
+#include "cuda/stream_pool.h"
+#include "rill/session.h"
+#include "runtime/graph_cache.h"
+
+namespace rill::runtime {
+
+//! One execution context with everything that belongs to it. A slot is used by one run at a time,
+//! but its GPU work may still be in flight when the next run takes it, possibly on another
+//! stream: `done` marks the end of its last work, and every run first makes its stream wait for
+//! it (Note [Context reuse across streams] in session.cpp).
+struct ContextSlot {
+  std::unique_ptr<ExecutionContext> context;
+  cuda::StreamPool::Lease engine_stream;
+  cuda::Event done;
+  GraphCache graphs;
+  std::vector<void*> bound_inputs;   //!< addresses last bound, to skip rebinding
+  std::vector<void*> bound_outputs;
+
+  explicit ContextSlot(size_t graph_capacity) : graphs(graph_capacity) {}
+};
+
+class SessionState {
+ public:
+  SessionState(std::shared_ptr<const Engine> engine, SessionOptions options);
+  ~SessionState();
+
+  void run(std::span<const Tensor> inputs, std::span<const Tensor> outputs, cudaStream_t caller);
+  std::vector<OwnedTensor> run_allocating(std::span<const Tensor> inputs, cudaStream_t caller);
+  SessionStats stats() const;
+  const Engine& engine() const { return *engine_; }
+
+ private:
+  class SlotLease;
+  SlotLease acquire();
+  void release(ContextSlot* slot);
+  std::unique_ptr<ContextSlot> make_slot();
+
+  // The parts of a run, on a held slot.
+  void set_shapes(ContextSlot& slot, std::span<const Tensor> inputs);
+  void check_outputs(ContextSlot& slot, std::span<const Tensor> outputs);
+  void run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs,
+                   std::span<const Tensor> outputs, cudaStream_t caller);
+  void bind(ContextSlot& slot, std::span<const Tensor> inputs, std::span<const Tensor> outputs);
+  void enqueue_plain(ContextSlot& slot, std::span<const Tensor> inputs,
+                     std::span<const Tensor> outputs, cudaStream_t stream);
+  void replay(SessionGraph& graph, std::span<const Tensor> inputs,
+              std::span<const Tensor> outputs, cudaStream_t stream);
+  std::unique_ptr<SessionGraph> capture(ContextSlot& slot, std::span<const Tensor> inputs,
+                                        std::span<const Tensor> outputs);
+
+  std::shared_ptr<const Engine> engine_;
+  SessionOptions options_;
+  int device_;
+  cuda::StreamPool streams_;
+  cuda::EventPool events_;
+
+  mutable std::mutex pool_mutex_;
+  std::condition_variable slot_freed_;
+  std::vector<std::unique_ptr<ContextSlot>> slots_;  // all slots ever made
+  std::vector<ContextSlot*> free_;
+  size_t making_ = 0;  // slots being made outside the lock
+
+  std::once_flag redirect_logged_;
+  struct Counters {
+    std::atomic<uint64_t> runs{0}, redirected{0}, captures{0}, replays{0}, fallbacks{0},
+        plain{0};
+  } counters_;
+};
+
+}  // namespace rill::runtime
