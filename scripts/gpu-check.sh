@@ -40,6 +40,11 @@ step() {  # step NAME COMMAND...: runs, logs to $out/logs/NAME.log, records PASS
   { echo "===== $name"; cat "$log"; } >>"$out/steps.log"
 }
 
+# The trace test finds the probe and the injection library at their build paths.
+mkdir -p build/bin build/tests/trace
+ln -sf "$PWD/$stage/bin/librill_trace.so" build/bin/librill_trace.so
+ln -sf "$PWD/$stage/bin/rill_trace_probe" build/tests/trace/rill_trace_probe
+
 for test in "$stage"/bin/rill_*_tests; do
   step "$(basename "$test")" "$test" --gtest_brief=1
 done
@@ -50,7 +55,7 @@ sanitizer=/usr/local/cuda/bin/compute-sanitizer
 if [ -x "$sanitizer" ] && [ -x "$stage/bin/rill_session_gpu_tests" ]; then
   filter='SessionGpu.*:-*DefaultStream*:*SteadyState*'
   for tool in memcheck racecheck; do
-    step "sanitizer_$tool" timeout 150 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
+    step "sanitizer_$tool" timeout 100 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
       "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 30 \
       "$stage/bin/rill_session_gpu_tests" --gtest_filter="$filter" --gtest_brief=1
     grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/logs/sanitizer_$tool.log" | sed 's/^/    /' | tee -a "$summary"
@@ -80,6 +85,29 @@ if [ "${RILL_SKIP_MODELS:-0}" != 1 ] && python3 -c 'import torch, torchvision, t
 resnet50 input logits
 bert input_ids last_hidden_state
 MODELS
+fi
+
+# rill trace on a PyTorch program with a hidden sync per .item().
+if [ "${RILL_SKIP_MODELS:-0}" != 1 ] && python3 -c 'import torch' 2>/dev/null; then
+  step trace_torch_item "$stage/bin/rill" trace --top 3 -- python3 scripts/trace_torch_item.py
+  grep -E -m 8 'host sync|cudaStreamSynchronize|cuStreamSynchronize|item|trace_torch_item' \
+    "$out/logs/trace_torch_item.log" | sed 's/^/    /' | tee -a "$summary"
+fi
+
+# Benchmarks (numbers, not pass/fail): the seed's comparison on the bundled model and the two
+# real models, then PyTorch eager and torch.compile on the same card.
+if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -x "$stage/bin/rill_session_bench" ]; then
+  bench_models=models/tiny_cnn.onnx
+  [ -f "$models/resnet50/model.onnx" ] && bench_models="$bench_models,$models/resnet50/model.onnx"
+  [ -f "$models/bert/model.onnx" ] && bench_models="$bench_models,$models/bert/model.onnx"
+  step session_bench "$stage/bin/rill_session_bench" --models "$bench_models" --batch 1 \
+    --iterations "${RILL_BENCH_ITERATIONS:-300}" --json "$out/bench.json"
+  grep -E '^\||^#' "$out/logs/session_bench.log" | tee -a "$summary"
+  if python3 -c 'import torch, torchvision, transformers' 2>/dev/null; then
+    step torch_baseline env PYTHONUNBUFFERED=1 timeout 240 python3 scripts/torch_baseline.py --quick \
+      --json "$out/torch_baseline.json"
+    grep -E '^\|' "$out/logs/torch_baseline.log" | tee -a "$summary"
+  fi
 fi
 
 echo "gpu-check: $failures failing step(s)" | tee -a "$summary"

@@ -12,12 +12,13 @@ bash scripts/build.sh
 stage=.device
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/lib"
-cp build/bin/rill "$stage/bin/"
-# GPU tests, benchmarks and the conformance runner (host-only tests run in CI and here). The
-# device run is capped at 64 MiB, so only what the GPU needs travels.
-find build/tests build/bench -maxdepth 4 -type f -executable \
-  \( -name 'rill_*gpu_tests' -o -name 'rill_cuda_tests' -o -name 'rill_*_bench' \
-     -o -name 'rill_conformance' \) -exec cp {} "$stage/bin/" \; 2>/dev/null || true
+cp build/bin/rill build/bin/librill_trace.so "$stage/bin/"
+cp build/bin/rill_session_bench "$stage/bin/" 2>/dev/null || true
+# GPU tests, the trace probe and the conformance runner (host-only tests run in CI and here).
+# The device run is capped at 64 MiB, so only what the GPU needs travels.
+find build/tests -maxdepth 4 -type f -executable \
+  \( -name 'rill_*gpu_tests' -o -name 'rill_cuda_tests' -o -name 'rill_trace_probe' \
+     -o -name 'rill_conformance' \) -exec cp {} "$stage/bin/" \;
 for lib in libonnx.so.1 libonnx_proto.so.1; do
   cp -L "/usr/lib/x86_64-linux-gnu/$lib" "$stage/lib/"
 done

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/bench_command.h"
 #include "cli/commands.h"
+#include "cli/trace_command.h"
 #include "rill/error.h"
 #include "rill/version.h"
 
@@ -51,7 +53,55 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
+  rill::cli::BenchCommand bench;
+  CLI::App* bench_app = app.add_subcommand(
+      "bench", "measure throughput, latency percentiles and host syncs of a model");
+  bench_app
+      ->add_option("model", bench.model, "ONNX model or .rill plan (default: the bundled model)")
+      ->check(CLI::ExistingFile);
+  bench_app->add_option("--batch", bench.batch, "batch size: the leading dim of dynamic inputs")
+      ->check(CLI::PositiveNumber);
+  CLI::Option* bench_duration =
+      bench_app
+          ->add_option("--duration", bench.duration_s, "seconds of timed inferences (default 3)")
+          ->check(CLI::PositiveNumber);
+  bench_app->add_option("--iterations", bench.iterations, "timed inferences, instead of --duration")
+      ->check(CLI::PositiveNumber)
+      ->excludes(bench_duration);
+  bench_app->add_option("--warmup", bench.warmup,
+                        "untimed inferences per stream first (default 20)");
+  bench_app
+      ->add_option("--streams", bench.streams, "caller streams in all (default: one per thread)")
+      ->check(CLI::PositiveNumber);
+  bench_app->add_option("--threads", bench.threads, "host threads sharing one Session (default 1)")
+      ->check(CLI::PositiveNumber);
+  bench_app->add_flag("--cuda-graph,!--no-cuda-graph", bench.cuda_graph,
+                      "replay CUDA graphs (default) or enqueue every call");
+  bench_app
+      ->add_option("--stream", bench.stream,
+                   "caller stream: explicit (default), default (legacy stream, redirected), "
+                   "dedicated (always redirected), naive (legacy stream + sync, no Session)")
+      ->check(CLI::IsMember({"default", "dedicated", "explicit", "naive"}));
+  bench_app->add_flag("--sync-each", bench.sync_each, "cudaStreamSynchronize after every call");
+  bench_app->add_flag("--include-transfers", bench.include_transfers,
+                      "time an H2D copy of the inputs and a D2H copy of the outputs too");
+  bench_app->add_option("--json", bench.json, "write the results as JSON to this file");
+  bench_app->add_flag("--compare", bench.compare,
+                      "run scenarios (a)-(e) in one process and print a table with speed-ups");
+  bench_app->add_flag("--tf32", bench.tf32, "allow TF32 tensor-core math for float32");
+  add_shape_options(bench_app, bench.shapes);
+
   CLI::App* info_app = app.add_subcommand("info", "show the CUDA devices rill sees");
+
+  rill::cli::TraceCommand trace;
+  CLI::App* trace_app = app.add_subcommand(
+      "trace", "run a CUDA program and report its host syncs and default-stream work");
+  trace_app->add_option("-o,--output", trace.output, "write the report to FILE instead of stdout");
+  trace_app->add_flag("--json", trace.json, "print the report as JSON");
+  trace_app->add_option("--top", trace.top, "call sites shown per API")
+      ->check(CLI::NonNegativeNumber);
+  trace_app->add_option("command", trace.command, "the program and its arguments, after --")
+      ->required();
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -59,6 +109,8 @@ int main(int argc, char** argv) {
     if (*run_app) return rill::cli::run_run(run);
     if (*inspect_app) return rill::cli::run_inspect(inspect);
     if (*info_app) return rill::cli::run_info();
+    if (*bench_app) return rill::cli::run_bench(bench);
+    if (*trace_app) return rill::cli::run_trace(trace);
     std::printf("%s", app.help().c_str());
     return 0;
   } catch (const std::exception& e) {

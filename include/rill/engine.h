@@ -125,6 +125,11 @@ class ExecutionContext {
   //! graph. `stream` should not be a default stream (the Session redirects those).
   void enqueue(cudaStream_t stream);
 
+  //! Changes whenever the context's internal memory moves (a larger shape signature grew the
+  //! activation arena). CUDA graphs captured from enqueue() before the change read freed memory
+  //! and must be dropped.
+  uint64_t memory_generation() const;
+
   //! Planned activation bytes (arena) and the naive sum of all activations, for the current
   //! shapes.
   size_t arena_bytes() const;

@@ -200,6 +200,8 @@ struct ThreadState {
   std::array<uint8_t, kMaxDepth> open_traits{};
 };
 
+std::atomic<SyncObserver> g_observer{nullptr};
+
 ThreadState& thread_state() {
   thread_local ThreadState state;
   return state;
@@ -208,14 +210,23 @@ ThreadState& thread_state() {
 class Tracker {
  public:
   static Tracker& instance() {
-    static Tracker tracker;  // never destroyed before the counters that use it
-    return tracker;
+    // Never destroyed: after start_process_tracking() CUPTI calls back until the very end of the
+    // process, after static destructors have run.
+    static Tracker* tracker = new Tracker;
+    return *tracker;
   }
 
   void attach() {
     std::lock_guard lock(mutex_);
-    if (subscriber_ == nullptr) subscribe();
-    if (users_++ == 0) set_enabled(true);
+    attach_locked();
+  }
+
+  // A user that never detaches: tracking stays on until the process ends.
+  void attach_for_process() {
+    std::lock_guard lock(mutex_);
+    if (process_user_) return;
+    attach_locked();
+    process_user_ = true;
   }
 
   void detach() noexcept {
@@ -234,6 +245,12 @@ class Tracker {
  private:
   static constexpr uint8_t kCountedSync = 1;   // open runtime call was a host sync
   static constexpr uint8_t kJudgedStream = 2;  // open runtime call's stream was examined
+
+  void attach_locked() {
+    if (subscriber_ == nullptr) subscribe();
+    if (users_ == 0) set_enabled(true);
+    ++users_;
+  }
 
   void subscribe() {
     RILL_CUPTI_CHECK(cuptiSubscribe(&subscriber_, &Tracker::on_callback, this));
@@ -265,6 +282,9 @@ class Tracker {
       process_.total_default_ops.fetch_add(1, std::memory_order_relaxed);
       ++t.totals.default_ops[i];
       ++t.totals.total_default_ops;
+    }
+    if (SyncObserver observer = g_observer.load(std::memory_order_acquire)) {
+      observer(SyncEvent{kind, names_[i].c_str()});
     }
   }
 
@@ -323,6 +343,7 @@ class Tracker {
   std::mutex mutex_;
   CUpti_SubscriberHandle subscriber_ = nullptr;
   int users_ = 0;
+  bool process_user_ = false;  // attach_for_process() has run
   AtomicTotals process_;
   std::array<uint8_t, kIds> traits_{};
   std::array<std::string, kIds> names_{};
@@ -331,6 +352,12 @@ class Tracker {
 uint64_t delta(uint64_t now, uint64_t start) { return now - start; }
 
 }  // namespace
+
+void set_sync_observer(SyncObserver observer) noexcept {
+  g_observer.store(observer, std::memory_order_release);
+}
+
+void start_process_tracking() { Tracker::instance().attach_for_process(); }
 
 SyncCounter::SyncCounter()
     : owner_(std::this_thread::get_id()),

@@ -18,7 +18,8 @@
 //
 // Counting needs CUPTI's callback API, which allows one subscriber per process: the first live
 // SyncCounter subscribes, and the tracker stays subscribed (with its callbacks disabled while no
-// counter is live) until the process ends.
+// counter is live) until the process ends. start_process_tracking() (rill trace's injection
+// library) keeps the callbacks enabled until then.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,28 @@ struct ApiCount {
 };
 
 struct SyncTotals;  // defined in sync_counter.cpp
+
+//! One counted event, as handed to a sync observer.
+struct SyncEvent {
+  SyncEventKind kind;
+  const char* api;  //!< CUPTI's name for the API (cudaStreamSynchronize_v3020); lives as long as
+                    //!< the process
+};
+
+//! Called for every event that the tracker counts (Note [What the sync counter counts]), on the
+//! thread that made the CUDA call, from inside that call. It must be cheap, must not throw and must
+//! not call CUDA. A synchronous copy, counted in both (a) and (b), arrives as two events.
+using SyncObserver = void (*)(const SyncEvent&);
+
+//! Installs `observer` (nullptr removes it). One observer per process: the last call wins. The
+//! observer sees events only while tracking is on: while a SyncCounter is live, or for good after
+//! start_process_tracking().
+void set_sync_observer(SyncObserver observer) noexcept;
+
+//! Turns tracking on for the rest of the process without a SyncCounter object (rill trace's
+//! injection library does this). Idempotent; tracking is never turned off again. Throws
+//! rill::Error (kCupti) like SyncCounter(), for example when another CUPTI tool owns the process.
+void start_process_tracking();
 
 //! Scoped counting of host syncs and default-stream work. Construct it, run the code under test,
 //! read the counts. Counts are since construction or the last reset(), for the whole process or

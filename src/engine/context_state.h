@@ -22,6 +22,7 @@ class ContextState {
   void set_tensor_address(const std::string& name, void* data);
   void enqueue(cudaStream_t stream);
   const ShapePlan& plan();
+  uint64_t memory_generation() const noexcept { return memory_generation_; }
 
  private:
   const EngineDefinition& definition() const { return engine_->state().definition; }
@@ -34,6 +35,7 @@ class ContextState {
   std::vector<ir::Shape> input_shapes_;
   std::shared_ptr<const ShapePlan> plan_;  // for input_shapes_, or null when they changed
   cuda::DeviceAllocation arena_;
+  uint64_t memory_generation_ = 0;
   std::vector<void*> inputs_;
   std::vector<void*> outputs_;
   std::vector<const void*> scratch_in_;

@@ -51,7 +51,10 @@ const ShapePlan& ContextState::plan() {
   if (plan_) return *plan_;
   plan_ = engine_->state().plan_for(input_shapes_);
   // Growing the arena is setup for a new, larger signature, never steady state.
-  if (plan_->arena_bytes() > arena_.size()) arena_ = cuda::DeviceAllocation(plan_->arena_bytes());
+  if (plan_->arena_bytes() > arena_.size()) {
+    arena_ = cuda::DeviceAllocation(plan_->arena_bytes());
+    ++memory_generation_;
+  }
   scratch_in_.reserve(plan_->max_step_inputs());
   scratch_out_.reserve(plan_->max_step_outputs());
   return *plan_;
@@ -114,6 +117,7 @@ void ExecutionContext::set_tensor_address(const std::string& name, void* data) {
   state_->set_tensor_address(name, data);
 }
 void ExecutionContext::enqueue(cudaStream_t stream) { state_->enqueue(stream); }
+uint64_t ExecutionContext::memory_generation() const { return state_->memory_generation(); }
 size_t ExecutionContext::arena_bytes() const { return state_->plan().arena_bytes(); }
 size_t ExecutionContext::naive_activation_bytes() const {
   return state_->plan().naive_activation_bytes();

@@ -119,15 +119,22 @@ bool accurate_enough(cudnnConvolutionBwdDataAlgo_t algo) {
 }
 
 // Picks the first (fastest by cuDNN's estimate) result that succeeded, fits the workspace cap,
-// keeps FMA math when TF32 is off, and is accurate enough; `fallback` when none qualifies.
+// uses no tensor-op math when TF32 is off, and is accurate enough; `fallback` when none
+// qualifies. cuDNN's heuristics report FP32 results as CUDNN_DEFAULT_MATH even on an FMA
+// descriptor, so only tensor-op math is rejected, and the chosen result runs with FMA math
+// forced (as PyTorch does with allow_tf32 off).
 template <class Perf, class Algo>
 Perf choose(const Perf* results, int count, const ConvShape& s, size_t max_workspace,
             Algo fallback) {
   for (int i = 0; i < count; ++i) {
     const Perf& r = results[i];
     if (r.status != CUDNN_STATUS_SUCCESS || r.memory > max_workspace) continue;
-    if (!s.allow_tf32 && (r.mathType != CUDNN_FMA_MATH || !accurate_enough(r.algo))) continue;
-    return r;
+    const bool tensor_op = r.mathType == CUDNN_TENSOR_OP_MATH ||
+                           r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (!s.allow_tf32 && (tensor_op || !accurate_enough(r.algo))) continue;
+    Perf chosen = r;
+    if (!s.allow_tf32) chosen.mathType = CUDNN_FMA_MATH;
+    return chosen;
   }
   Perf r{};
   r.algo = fallback;
@@ -227,9 +234,13 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
 
     // cudnnConvolutionBiasActivationForward supports RELU with any algorithm and IDENTITY only
     // with IMPLICIT_PRECOMP_GEMM.
-    plan.fused_ = fusion == ConvFusion::kBiasRelu ||
-                  (fusion == ConvFusion::kBiasIdentity &&
-                   chosen.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+    // cudnnConvolutionBiasActivationForward can still answer NOT_SUPPORTED for other algorithms
+    // at run time, where there is no way back; the GEMM-based ones are safe.
+    const bool fusable_algo = chosen.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+                              (fusion == ConvFusion::kBiasRelu &&
+                               chosen.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+    plan.fused_ = fusable_algo &&
+                  (fusion == ConvFusion::kBiasRelu || fusion == ConvFusion::kBiasIdentity);
     plan.relu_ = fusion == ConvFusion::kBiasRelu;
     if (plan.fused_) {
       ConvShape bias_shape = s;

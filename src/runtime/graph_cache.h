@@ -32,6 +32,11 @@ class GraphCache {
   //! Evicting frees staging memory (cudaFree waits for the device), so capacity should cover the
   //! signatures a workload really uses.
   SessionGraph& insert(const std::vector<ir::Shape>& signature, std::unique_ptr<SessionGraph> graph);
+  //! Drops every graph (the context's memory moved; see ExecutionContext::memory_generation).
+  void clear() noexcept {
+    entries_.clear();
+    order_.clear();
+  }
   uint64_t evictions() const noexcept { return evictions_; }
   size_t size() const noexcept { return order_.size(); }
 

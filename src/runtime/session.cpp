@@ -255,6 +255,15 @@ void SessionState::replay(SessionGraph& graph, std::span<const Tensor> inputs,
   counters_.replays.fetch_add(1, std::memory_order_relaxed);
 }
 
+void SessionState::drop_stale_graphs(ContextSlot& slot) {
+  const uint64_t generation = slot.context->memory_generation();
+  if (generation == slot.graphs_memory_generation) return;
+  // Planning a larger signature grew the context's arena: every graph captured before points
+  // into the freed one.
+  slot.graphs.clear();
+  slot.graphs_memory_generation = generation;
+}
+
 void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs,
                                std::span<const Tensor> outputs, cudaStream_t caller) {
   counters_.runs.fetch_add(1, std::memory_order_relaxed);
@@ -287,11 +296,13 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
     if (graph == nullptr) {
       // Warm-up: the first call of a signature runs plainly (planning it), then captures.
       enqueue_plain(slot, inputs, outputs, work);
+      drop_stale_graphs(slot);
       graph = &slot.graphs.insert(signature, capture(slot, inputs, outputs));
       (graph->capture_failed ? counters_.fallbacks : counters_.captures)
           .fetch_add(1, std::memory_order_relaxed);
     } else if (graph->capture_failed) {
       enqueue_plain(slot, inputs, outputs, work);
+      drop_stale_graphs(slot);
     } else {
       replay(*graph, inputs, outputs, work);
     }

@@ -23,6 +23,7 @@ struct ContextSlot {
   cuda::StreamPool::Lease engine_stream;
   cuda::Event done;
   GraphCache graphs;
+  uint64_t graphs_memory_generation = 0;  //!< the context memory the cached graphs point into
   std::vector<void*> bound_inputs;   //!< addresses last bound, to skip rebinding
   std::vector<void*> bound_outputs;
 
@@ -55,6 +56,7 @@ class SessionState {
                      std::span<const Tensor> outputs, cudaStream_t stream);
   void replay(SessionGraph& graph, std::span<const Tensor> inputs,
               std::span<const Tensor> outputs, cudaStream_t stream);
+  void drop_stale_graphs(ContextSlot& slot);
   std::unique_ptr<SessionGraph> capture(ContextSlot& slot, std::span<const Tensor> inputs,
                                         std::span<const Tensor> outputs);
 

@@ -178,8 +178,10 @@ TEST_F(SessionGpu, GraphReplayWithNewBuffersEveryCallCapturesOncePerShape) {
   const auto stream = pool.acquire();
   std::vector<std::unique_ptr<Buffers>> sets;
   std::vector<std::vector<float>> expected;
+  // The largest shape comes first, so that no later shape grows the context's arena (which
+  // would drop its graphs: see GraphsSurviveNoArenaGrowthButStayCorrect).
   for (int i = 0; i < 3; ++i) {
-    const int64_t batch = i == 2 ? 2 : 1;
+    const int64_t batch = i == 0 ? 2 : 1;
     const ir::HostTensor input = random_input(40 + static_cast<uint64_t>(i), batch);
     sets.push_back(std::make_unique<Buffers>(batch));
     sets.back()->upload(input);
@@ -196,6 +198,31 @@ TEST_F(SessionGpu, GraphReplayWithNewBuffersEveryCallCapturesOncePerShape) {
   EXPECT_EQ(stats.graph_captures, 2u) << "one per input shape (batch 1 and 2)";
   EXPECT_EQ(stats.graph_replays, 28u);
   EXPECT_EQ(stats.capture_fallbacks, 0u);
+}
+
+// A larger shape after a capture grows the arena and so invalidates the graphs captured into the
+// old one; the session must drop them and capture again rather than replay into freed memory.
+TEST_F(SessionGpu, ArenaGrowthDropsStaleGraphsAndStaysCorrect) {
+  Session session(tiny_cnn(), {.cuda_graphs = true});
+  cuda::StreamPool pool(cuda::current_device());
+  const auto stream = pool.acquire();
+  const ir::HostTensor small_input = random_input(90, 1);
+  const ir::HostTensor large_input = random_input(91, 16);
+  Buffers small(1);
+  Buffers large(16);
+  small.upload(small_input);
+  large.upload(large_input);
+  const std::vector<float> small_expected = reference_logits(small_input);
+  const std::vector<float> large_expected = reference_logits(large_input);
+  for (int call = 0; call < 6; ++call) {
+    Buffers& b = call % 3 == 2 ? large : small;
+    b.poison();
+    session.run(b.inputs(), b.outputs(), stream.get());
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+    EXPECT_EQ(b.read_logits(), call % 3 == 2 ? large_expected : small_expected) << call;
+  }
+  // small captured, large grows the arena (small's graph dropped), small captured again.
+  EXPECT_EQ(session.stats().graph_captures, 3u);
 }
 
 // 32 threads x 500 runs on one session, each thread with its own inputs and stream; every output
