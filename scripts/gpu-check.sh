@@ -103,6 +103,14 @@ if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -x "$stage/bin/rill_session_bench" ]; t
   step session_bench "$stage/bin/rill_session_bench" --models "$bench_models" --batch 1 \
     --iterations "${RILL_BENCH_ITERATIONS:-300}" --json "$out/bench.json"
   grep -E '^\||^#' "$out/logs/session_bench.log" | tee -a "$summary"
+  # The same comparison through the CLI, as a user runs it.
+  for model in models/tiny_cnn.onnx "$models/resnet50/model.onnx"; do
+    [ -f "$model" ] || continue
+    name=$(basename "$(dirname "$model")")_$(basename "$model" .onnx)
+    step "rill_bench_compare_$name" "$stage/bin/rill" bench "$model" --compare --iterations 200 \
+      --json "$out/logs/bench_$name.json"
+    grep -E '^\|' "$out/logs/rill_bench_compare_$name.log" | tee -a "$summary"
+  done
   if python3 -c 'import torch, torchvision, transformers' 2>/dev/null; then
     step torch_baseline env PYTHONUNBUFFERED=1 timeout 240 python3 scripts/torch_baseline.py --quick \
       --json "$out/torch_baseline.json"

@@ -13,6 +13,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,12 +66,25 @@ struct EngineSummary {
 
 class ExecutionContext;
 
+//! Build progress: the stage now running ("import", "optimize", ...) and the fraction of the
+//! whole build done when it starts (0 to 1; 1 with stage "done").
+using BuildProgress = std::function<void(const std::string& stage, double fraction)>;
+
+//! Activation memory of a plan: the arena the memory planner packs every activation and
+//! workspace into, and the naive sum of all of them.
+struct PlannedMemory {
+  size_t arena_bytes = 0;
+  size_t naive_bytes = 0;
+  size_t kernels = 0;
+};
+
 //! An immutable, shareable engine. Thread-safe: create one context per concurrent caller.
 class Engine : public std::enable_shared_from_this<Engine> {
  public:
   //! Imports, checks and optimizes an ONNX model. Needs no GPU.
   static std::shared_ptr<Engine> build_from_onnx(const std::string& path,
-                                                  const BuildOptions& options = {});
+                                                  const BuildOptions& options = {},
+                                                  const BuildProgress& progress = {});
   //! Loads a .rill plan file; a corrupt, truncated or wrong-version file throws kPlanFile.
   static std::shared_ptr<Engine> load(const std::string& path);
   //! Writes the engine as a .rill plan file.
@@ -93,6 +107,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
     std::vector<std::byte> data;
   };
   std::map<std::string, HostTensor> run_on_cpu(const std::map<std::string, HostTensor>& inputs) const;
+
+  //! The activation memory plan at the inputs' opt shapes (plans on the current GPU; needs one).
+  PlannedMemory planned_memory() const;
 
   //! A human-readable description: inputs, outputs, layers with their kernels, memory plan.
   std::string describe(bool with_gpu_plan) const;

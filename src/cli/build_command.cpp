@@ -1,18 +1,68 @@
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cuda/device.h"
 
 namespace rill::cli {
 
+namespace {
+
+// A one-line progress bar on a terminal ("[#######.............]  35%  optimize  0.4 s"),
+// redrawn in place; one line per stage when stderr is not a terminal (CI logs, pipes).
+class ProgressBar {
+ public:
+  ProgressBar() : start_(std::chrono::steady_clock::now()), tty_(isatty(STDERR_FILENO) == 1) {}
+
+  void operator()(const std::string& stage, double fraction) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    constexpr int kWidth = 24;
+    const int filled = static_cast<int>(fraction * kWidth + 0.5);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "%s[%s] %3d%%  %-18s %6.1f s%s", tty_ ? "\r" : "", bar.c_str(),
+                 static_cast<int>(fraction * 100 + 0.5), stage.c_str(), seconds,
+                 tty_ && fraction < 1.0 ? "" : "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  bool tty_;
+};
+
+double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+}  // namespace
+
 int run_build(const BuildCommand& cmd) {
-  const std::shared_ptr<Engine> engine =
-      Engine::build_from_onnx(cmd.model, build_options(cmd.shapes, cmd.tf32));
+  ProgressBar progress;
+  const std::shared_ptr<Engine> engine = Engine::build_from_onnx(
+      cmd.model, build_options(cmd.shapes, cmd.tf32),
+      [&](const std::string& stage, double fraction) { progress(stage, fraction); });
+  progress("save", 1.0);
   engine->save(cmd.output);
   const EngineSummary& s = engine->summary();
   std::printf("built %s -> %s\n", cmd.model.c_str(), cmd.output.c_str());
   std::printf("  layers: %zu imported, %zu after optimization, %zu fused\n", s.nodes_imported,
               s.nodes_optimized, s.fused_nodes);
-  std::printf("  weights: %.2f MiB\n", static_cast<double>(s.weight_bytes) / (1024.0 * 1024.0));
+  std::string ops;
+  for (const auto& [op, count] : s.op_counts) {
+    ops += (ops.empty() ? "" : ", ") + op + " x" + std::to_string(count);
+  }
+  std::printf("  ops: %s\n", ops.c_str());
+  std::printf("  weights: %.2f MiB\n", mib(s.weight_bytes));
+  if (cuda::device_count() > 0) {
+    const PlannedMemory memory = engine->planned_memory();
+    std::printf("  activations at opt shapes: %.2f MiB planned arena vs %.2f MiB naive sum "
+                "(%zu kernels)\n",
+                mib(memory.arena_bytes), mib(memory.naive_bytes), memory.kernels);
+  } else {
+    std::printf("  activations: planned on the GPU at first use (no GPU here)\n");
+  }
   return 0;
 }
 

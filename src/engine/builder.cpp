@@ -71,18 +71,26 @@ EngineSummary summarize(const ir::Graph& graph, size_t nodes_imported) {
 
 }  // namespace
 
-EngineDefinition build_definition(const std::string& onnx_path, const BuildOptions& options) {
-  return build_definition(onnx::import_onnx_file(onnx_path), options, onnx_path);
+EngineDefinition build_definition(const std::string& onnx_path, const BuildOptions& options,
+                                  const BuildProgress& progress) {
+  if (progress) progress("import", 0.0);
+  return build_definition(onnx::import_onnx_file(onnx_path), options, onnx_path, progress);
 }
 
 EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
-                                  const std::string& origin) {
+                                  const std::string& origin, const BuildProgress& progress) {
+  const auto report = [&](const char* stage, double fraction) {
+    if (progress) progress(stage, fraction);
+  };
   try {
     const size_t nodes_imported = graph.nodes.size();
+    report("check ops", 0.3);
     onnx::check_ops_supported(
         graph, [](const ir::Node& node) { return ops::find_op(node.op_type) != nullptr; }, origin);
+    report("optimize", 0.35);
     if (options.optimize) ir::optimize(graph, &evaluate_on_host);
     graph.validate();
+    report("check shape range", 0.7);
 
     EngineDefinition def;
     def.options = options;
@@ -106,6 +114,7 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
     }
     def.summary = summarize(graph, nodes_imported);
     def.graph = std::move(graph);
+    report("done", 1.0);
     return def;
   } catch (Error& e) {
     if (e.context_value("file").empty()) e.add_context("file", origin);

@@ -8,9 +8,10 @@
 
 namespace rill::engine {
 
-EngineDefinition build_definition(const std::string& onnx_path, const BuildOptions& options);
+EngineDefinition build_definition(const std::string& onnx_path, const BuildOptions& options,
+                                  const BuildProgress& progress = {});
 //! Same, from an imported graph (tests build graphs directly).
 EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
-                                  const std::string& origin);
+                                  const std::string& origin, const BuildProgress& progress = {});
 
 }  // namespace rill::engine

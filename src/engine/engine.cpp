@@ -15,9 +15,17 @@ Engine::Engine(std::unique_ptr<engine::EngineState> state) : state_(std::move(st
 Engine::~Engine() = default;
 
 std::shared_ptr<Engine> Engine::build_from_onnx(const std::string& path,
-                                                const BuildOptions& options) {
+                                                const BuildOptions& options,
+                                                const BuildProgress& progress) {
   return std::make_shared<Engine>(
-      std::make_unique<engine::EngineState>(engine::build_definition(path, options)));
+      std::make_unique<engine::EngineState>(engine::build_definition(path, options, progress)));
+}
+
+PlannedMemory Engine::planned_memory() const {
+  std::vector<ir::Shape> opt;
+  for (const TensorInfo& in : state_->definition.inputs) opt.push_back(in.range.opt);
+  const auto plan = state_->plan_for(opt);
+  return {plan->arena_bytes(), plan->naive_activation_bytes(), plan->kernel_count()};
 }
 
 std::shared_ptr<Engine> Engine::load(const std::string& path) {
@@ -104,6 +112,8 @@ std::string Engine::describe(bool with_gpu_plan) const {
     out << "plan at opt shapes: " << plan->kernel_count() << " kernels, activation arena "
         << plan->arena_bytes() << " bytes (naive sum " << plan->naive_activation_bytes() << ")\n"
         << plan->describe();
+  } else if (with_gpu_plan) {
+    out << "plan: kernels and the activation memory plan are made on a GPU; none here\n";
   }
   return out.str();
 }
