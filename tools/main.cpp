@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "cli/bench_command.h"
 #include "cli/commands.h"
@@ -22,6 +23,11 @@ void add_shape_options(CLI::App* app, rill::cli::ShapeOptions& shapes) {
 
 int main(int argc, char** argv) {
   CLI::App app{"rill: an ONNX inference runtime for NVIDIA GPUs that never syncs needlessly"};
+  // One line per error, like every other rill error. Set before the subcommands are added:
+  // CLI11 copies it into each subcommand when it is created.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("rill: ") + e.what() + " (see --help)\n";
+  });
   app.set_version_flag("--version", std::string("rill ") + rill::kVersion);
   app.require_subcommand(0, 1);
 
@@ -40,7 +46,8 @@ int main(int argc, char** argv) {
   run_app->add_option("--input", run.inputs, "input from a .npy file, name=file.npy (repeatable)");
   run_app->add_option("--expect", run.expects,
                       "compare an output with a .npy file, name=file.npy (repeatable)");
-  run_app->add_option("--tolerance", run.tolerance, "relative L2 tolerance for --expect");
+  run_app->add_option("--tolerance", run.tolerance, "relative L2 tolerance for --expect")
+      ->check(CLI::NonNegativeNumber);
   run_app->add_option("--output-dir", run.output_dir, "write every output as DIR/<name>.npy");
   run_app->add_option("--batch", run.batch, "batch size for random inputs")->check(CLI::PositiveNumber);
   run_app->add_flag("--cpu", run.cpu, "use the CPU reference executor even with a GPU");
@@ -113,6 +120,9 @@ int main(int argc, char** argv) {
     if (*trace_app) return rill::cli::run_trace(trace);
     std::printf("%s", app.help().c_str());
     return 0;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "rill: out of host memory (is a shape far too large?)\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rill: %s\n", e.what());
     return 1;

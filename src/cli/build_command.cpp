@@ -15,6 +15,12 @@ namespace {
 class ProgressBar {
  public:
   ProgressBar() : start_(std::chrono::steady_clock::now()), tty_(isatty(STDERR_FILENO) == 1) {}
+  // A build that fails mid-way leaves the bar's line open: end it, so the error starts a line.
+  ~ProgressBar() {
+    if (tty_ && open_line_) std::fputc('\n', stderr);
+  }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
 
   void operator()(const std::string& stage, double fraction) {
     const double seconds =
@@ -26,12 +32,14 @@ class ProgressBar {
     std::fprintf(stderr, "%s[%s] %3d%%  %-18s %6.1f s%s", tty_ ? "\r" : "", bar.c_str(),
                  static_cast<int>(fraction * 100 + 0.5), stage.c_str(), seconds,
                  tty_ && fraction < 1.0 ? "" : "\n");
+    open_line_ = tty_ && fraction < 1.0;
     std::fflush(stderr);
   }
 
  private:
   std::chrono::steady_clock::time_point start_;
   bool tty_;
+  bool open_line_ = false;
 };
 
 double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }

@@ -1,5 +1,7 @@
 #include "engine/builder.h"
 
+#include <algorithm>
+
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
 #include "ir/passes/optimize.h"
@@ -92,6 +94,14 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
     graph.validate();
     report("check shape range", 0.7);
 
+    for (const auto& [name, range] : options.shapes) {
+      const bool known = std::any_of(graph.inputs.begin(), graph.inputs.end(),
+                                     [&](const ir::ValueInfo& in) { return in.name == name; });
+      if (!known) {
+        throw Error(ErrorKind::kInvalidArgument, "shape range given for an input the model lacks",
+                    {{"input", name}});
+      }
+    }
     EngineDefinition def;
     def.options = options;
     for (const ir::ValueInfo& input : graph.inputs) {
