@@ -20,7 +20,9 @@
 // (warm-up first, then capture in cudaStreamCaptureModeThreadLocal on its engine stream) and
 // replays the graph on later calls. The graph reads and writes the context's static staging
 // buffers, so new caller addresses never force a re-capture: a call copies its inputs into the
-// staging buffers, replays, and copies the outputs out, all on the work stream. Graphs are kept
+// staging buffers, replays, and copies the outputs out, all on the work stream
+// (GraphRebinding::kCaptureAndUpdate instead binds the caller's buffers and patches the graph
+// when they change; docs/PERFORMANCE.md compares the two). Graphs are kept
 // in a bounded LRU per context; a capture that fails falls back to plain enqueue for that
 // signature, with the reason logged once.
 #pragma once
@@ -83,6 +85,17 @@ enum class StreamPolicy {
   kAlwaysDedicated,  //!< always run on a pooled engine stream joined by events
 };
 
+//! How a replayed CUDA graph meets new caller addresses (Note [Session graphs]).
+enum class GraphRebinding {
+  //! The graph reads and writes static staging buffers; each call copies inputs in and outputs
+  //! out. Replay costs two small device copies, never a capture.
+  kStagingCopies,
+  //! The graph reads and writes the caller's buffers; a call with other addresses re-captures the
+  //! enqueue and patches the instantiated graph with cudaGraphExecUpdate (re-instantiating only
+  //! when the update is refused). No copies, but host time per address change.
+  kCaptureAndUpdate,
+};
+
 struct SessionOptions {
   StreamPolicy stream_policy = StreamPolicy::kCallerStream;
   bool cuda_graphs = true;
@@ -92,6 +105,7 @@ struct SessionOptions {
   size_t max_contexts = 8;
   //! CUDA graphs kept per context (LRU by input-shape signature).
   size_t graphs_per_context = 8;
+  GraphRebinding graph_rebinding = GraphRebinding::kStagingCopies;
 };
 
 //! Counters for tests, benchmarks and `rill bench`.
@@ -100,6 +114,7 @@ struct SessionStats {
   uint64_t redirected_runs = 0;  //!< caller on a default stream (or kAlwaysDedicated)
   uint64_t graph_captures = 0;   //!< graphs instantiated
   uint64_t graph_replays = 0;
+  uint64_t graph_updates = 0;  //!< kCaptureAndUpdate: graphs patched for new addresses
   uint64_t graph_evictions = 0;
   uint64_t capture_fallbacks = 0;  //!< signatures that run without graphs after a failed capture
   uint64_t plain_enqueues = 0;

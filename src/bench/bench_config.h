@@ -51,6 +51,9 @@ struct BenchConfig {
   //! drives streams t, t + threads, ... round-robin.
   int streams = 0;
   bool cuda_graph = true;
+  //! How replayed graphs meet the rotating buffers: staging copies (default) or re-capture and
+  //! cudaGraphExecUpdate (SessionOptions::graph_rebinding).
+  bool graph_capture_update = false;
   //! cudaStreamSynchronize on the caller stream after every call (naive mode always does).
   bool sync_each = false;
   //! Time an H2D copy of the inputs before and a D2H copy of the outputs after each call, on

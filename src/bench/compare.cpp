@@ -25,8 +25,11 @@ std::vector<BenchConfig> default_scenarios(const BenchConfig& base) {
       scenario("(c) session, explicit non-default stream", StreamMode::kExplicit, false, 1),
       scenario("(d) explicit stream + CUDA graphs", StreamMode::kExplicit, true, 1),
       scenario("", StreamMode::kExplicit, true, threads),
+      scenario("(d') as (d), graphs re-captured and updated for new buffers", StreamMode::kExplicit,
+               true, 1),
   };
-  list.back().label = many;
+  list[4].label = many;
+  list[5].graph_capture_update = true;
   return list;
 }
 

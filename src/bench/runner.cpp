@@ -263,6 +263,7 @@ SessionStats difference(const SessionStats& after, const SessionStats& before) {
   d.redirected_runs = after.redirected_runs - before.redirected_runs;
   d.graph_captures = after.graph_captures - before.graph_captures;
   d.graph_replays = after.graph_replays - before.graph_replays;
+  d.graph_updates = after.graph_updates - before.graph_updates;
   d.graph_evictions = after.graph_evictions - before.graph_evictions;
   d.capture_fallbacks = after.capture_fallbacks - before.capture_fallbacks;
   d.plain_enqueues = after.plain_enqueues - before.plain_enqueues;
@@ -346,6 +347,8 @@ BenchResult run_benchmark(std::shared_ptr<const Engine> engine, const BenchConfi
                                 ? StreamPolicy::kAlwaysDedicated
                                 : StreamPolicy::kCallerStream;
     options.cuda_graphs = config.cuda_graph;
+    options.graph_rebinding = config.graph_capture_update ? GraphRebinding::kCaptureAndUpdate
+                                                          : GraphRebinding::kStagingCopies;
     options.max_contexts = std::max<size_t>(8, static_cast<size_t>(lanes));
     options.initial_contexts = static_cast<size_t>(lanes);
     session.emplace(engine, options);

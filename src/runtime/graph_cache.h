@@ -20,6 +20,9 @@ struct SessionGraph {
   cuda::GraphExec exec;
   std::vector<cuda::DeviceAllocation> inputs;   //!< staging, engine input order
   std::vector<cuda::DeviceAllocation> outputs;  //!< staging, engine output order
+  //! kCaptureAndUpdate: the caller addresses the graph reads and writes.
+  std::vector<void*> bound_inputs;
+  std::vector<void*> bound_outputs;
 };
 
 class GraphCache {

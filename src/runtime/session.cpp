@@ -196,36 +196,26 @@ std::unique_ptr<SessionGraph> SessionState::capture(ContextSlot& slot,
                                                     std::span<const Tensor> outputs) {
   auto graph = std::make_unique<SessionGraph>();
   try {
-    // The graph reads and writes staging buffers of its own, allocated before the capture
-    // begins (allocation is not capturable): later calls copy into and out of them.
-    std::vector<Tensor> staged_in(inputs.begin(), inputs.end());
-    std::vector<Tensor> staged_out(outputs.begin(), outputs.end());
-    for (Tensor& t : staged_in) {
-      graph->inputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
-      t.data = graph->inputs.back().data();
-    }
-    for (Tensor& t : staged_out) {
-      graph->outputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
-      t.data = graph->outputs.back().data();
-    }
-    bind(slot, staged_in, staged_out);
-    const cudaStream_t stream = slot.engine_stream.get();
-    cudaGraph_t raw = nullptr;
-    {
-      cuda::CaptureModeGuard mode(cudaStreamCaptureModeThreadLocal);
-      RILL_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-      try {
-        slot.context->enqueue(stream);
-      } catch (...) {
-        cudaGraph_t broken = nullptr;
-        (void)cudaStreamEndCapture(stream, &broken);
-        if (broken != nullptr) (void)cudaGraphDestroy(broken);
-        throw;
+    if (options_.graph_rebinding == GraphRebinding::kCaptureAndUpdate) {
+      bind(slot, inputs, outputs);
+      for (const Tensor& t : inputs) graph->bound_inputs.push_back(t.data);
+      for (const Tensor& t : outputs) graph->bound_outputs.push_back(t.data);
+    } else {
+      // The graph reads and writes staging buffers of its own, allocated before the capture
+      // begins (allocation is not capturable): later calls copy into and out of them.
+      std::vector<Tensor> staged_in(inputs.begin(), inputs.end());
+      std::vector<Tensor> staged_out(outputs.begin(), outputs.end());
+      for (Tensor& t : staged_in) {
+        graph->inputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
+        t.data = graph->inputs.back().data();
       }
-      RILL_CUDA_CHECK(cudaStreamEndCapture(stream, &raw));
+      for (Tensor& t : staged_out) {
+        graph->outputs.emplace_back(std::max<size_t>(tensor_bytes(t), 1));
+        t.data = graph->outputs.back().data();
+      }
+      bind(slot, staged_in, staged_out);
     }
-    const cuda::Graph captured = cuda::Graph::from_native_handle(raw);
-    graph->exec = cuda::GraphExec::instantiate(captured);
+    graph->exec = cuda::GraphExec::instantiate(capture_enqueue(slot));
     return graph;
   } catch (const Error& e) {
     auto failed = std::make_unique<SessionGraph>();
@@ -235,6 +225,43 @@ std::unique_ptr<SessionGraph> SessionState::capture(ContextSlot& slot,
             e.what());
     return failed;
   }
+}
+
+cuda::Graph SessionState::capture_enqueue(ContextSlot& slot) {
+  const cudaStream_t stream = slot.engine_stream.get();
+  cudaGraph_t raw = nullptr;
+  cuda::CaptureModeGuard mode(cudaStreamCaptureModeThreadLocal);
+  RILL_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  try {
+    slot.context->enqueue(stream);
+  } catch (...) {
+    cudaGraph_t broken = nullptr;
+    (void)cudaStreamEndCapture(stream, &broken);
+    if (broken != nullptr) (void)cudaGraphDestroy(broken);
+    throw;
+  }
+  RILL_CUDA_CHECK(cudaStreamEndCapture(stream, &raw));
+  return cuda::Graph::from_native_handle(raw);
+}
+
+void SessionState::replay_rebound(SessionGraph& graph, ContextSlot& slot,
+                                  std::span<const Tensor> inputs, std::span<const Tensor> outputs,
+                                  cudaStream_t stream) {
+  bool same = true;
+  for (size_t i = 0; i < inputs.size(); ++i) same = same && inputs[i].data == graph.bound_inputs[i];
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    same = same && outputs[i].data == graph.bound_outputs[i];
+  }
+  if (!same) {
+    bind(slot, inputs, outputs);
+    const cuda::Graph fresh = capture_enqueue(slot);
+    if (!graph.exec.try_update(fresh)) graph.exec = cuda::GraphExec::instantiate(fresh);
+    for (size_t i = 0; i < inputs.size(); ++i) graph.bound_inputs[i] = inputs[i].data;
+    for (size_t i = 0; i < outputs.size(); ++i) graph.bound_outputs[i] = outputs[i].data;
+    counters_.updates.fetch_add(1, std::memory_order_relaxed);
+  }
+  graph.exec.launch(stream);
+  counters_.replays.fetch_add(1, std::memory_order_relaxed);
 }
 
 void SessionState::replay(SessionGraph& graph, std::span<const Tensor> inputs,
@@ -303,6 +330,8 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
     } else if (graph->capture_failed) {
       enqueue_plain(slot, inputs, outputs, work);
       drop_stale_graphs(slot);
+    } else if (options_.graph_rebinding == GraphRebinding::kCaptureAndUpdate) {
+      replay_rebound(*graph, slot, inputs, outputs, work);
     } else {
       replay(*graph, inputs, outputs, work);
     }
@@ -341,6 +370,7 @@ SessionStats SessionState::stats() const {
   s.graph_replays = counters_.replays.load();
   s.capture_fallbacks = counters_.fallbacks.load();
   s.plain_enqueues = counters_.plain.load();
+  s.graph_updates = counters_.updates.load();
   std::lock_guard lock(pool_mutex_);
   s.contexts = slots_.size();
   for (const auto& slot : slots_) s.graph_evictions += slot->graphs.evictions();

@@ -59,6 +59,10 @@ class SessionState {
   void drop_stale_graphs(ContextSlot& slot);
   std::unique_ptr<SessionGraph> capture(ContextSlot& slot, std::span<const Tensor> inputs,
                                         std::span<const Tensor> outputs);
+  //! Captures the context's enqueue, as bound now, on its engine stream.
+  cuda::Graph capture_enqueue(ContextSlot& slot);
+  void replay_rebound(SessionGraph& graph, ContextSlot& slot, std::span<const Tensor> inputs,
+                      std::span<const Tensor> outputs, cudaStream_t stream);
 
   std::shared_ptr<const Engine> engine_;
   SessionOptions options_;
@@ -75,7 +79,7 @@ class SessionState {
   std::once_flag redirect_logged_;
   struct Counters {
     std::atomic<uint64_t> runs{0}, redirected{0}, captures{0}, replays{0}, fallbacks{0},
-        plain{0};
+        plain{0}, updates{0};
   } counters_;
 };
 

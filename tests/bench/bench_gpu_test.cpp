@@ -43,9 +43,9 @@ void expect_sane(const BenchResult& r) {
 TEST(BenchGpu, NaiveSyncsAndSessionModesNeverDo) {
   RILL_REQUIRE_GPU();
   const auto scenarios = default_scenarios(tiny_config());
-  ASSERT_EQ(scenarios.size(), 5u);
+  ASSERT_EQ(scenarios.size(), 6u);
   const CompareReport report = run_compare(tiny_cnn(), scenarios);
-  ASSERT_EQ(report.scenarios.size(), 5u);
+  ASSERT_EQ(report.scenarios.size(), 6u);
   for (const BenchResult& r : report.scenarios) expect_sane(r);
 
   const BenchResult& naive = report.scenarios[0];
@@ -67,12 +67,15 @@ TEST(BenchGpu, NaiveSyncsAndSessionModesNeverDo) {
   EXPECT_EQ(report.scenarios[3].timed_stats.graph_replays, 50u) << "(d) replays every call";
   EXPECT_EQ(report.scenarios[3].timed_stats.graph_captures, 0u) << "captured in the warm-up";
   EXPECT_EQ(report.scenarios[4].config.threads, 4);
+  EXPECT_EQ(report.scenarios[5].timed_stats.graph_replays, 50u) << "(d') replays every call";
+  EXPECT_GT(report.scenarios[5].timed_stats.graph_updates, 0u) << "(d') patches for new buffers";
+  EXPECT_EQ(report.scenarios[3].timed_stats.graph_updates, 0u) << "(d) copies, never patches";
 
   // The outputs a bench writes: a table row per scenario and parseable JSON.
   const std::string md = format_compare_markdown(report);
   EXPECT_NE(md.find("(e) 4 threads x 4 streams"), std::string::npos) << md;
   const nlohmann::json j = nlohmann::json::parse(to_json(report).dump());
-  EXPECT_EQ(j["scenarios"].size(), 5u);
+  EXPECT_EQ(j["scenarios"].size(), 6u);
   std::printf("%s\n", md.c_str());
 }
 

@@ -200,6 +200,35 @@ TEST_F(SessionGpu, GraphReplayWithNewBuffersEveryCallCapturesOncePerShape) {
   EXPECT_EQ(stats.capture_fallbacks, 0u);
 }
 
+// The other rebinding: the graph binds the caller's buffers and is re-captured and updated when
+// they change, instead of copying through staging buffers.
+TEST_F(SessionGpu, CaptureAndUpdateRebindingFollowsNewBuffers) {
+  Session session(tiny_cnn(), {.cuda_graphs = true,
+                               .graph_rebinding = GraphRebinding::kCaptureAndUpdate});
+  cuda::StreamPool pool(cuda::current_device());
+  const auto stream = pool.acquire();
+  std::vector<std::unique_ptr<Buffers>> sets;
+  std::vector<std::vector<float>> expected;
+  for (int i = 0; i < 3; ++i) {
+    const ir::HostTensor input = random_input(60 + static_cast<uint64_t>(i));
+    sets.push_back(std::make_unique<Buffers>());
+    sets.back()->upload(input);
+    expected.push_back(reference_logits(input));
+  }
+  for (int call = 0; call < 12; ++call) {
+    const auto k = static_cast<size_t>(call < 6 ? call % 3 : 0);  // rotate, then repeat one set
+    Buffers& b = *sets[k];
+    b.poison();
+    session.run(b.inputs(), b.outputs(), stream.get());
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+    EXPECT_EQ(b.read_logits(), expected[k]) << "call " << call;
+  }
+  const SessionStats stats = session.stats();
+  EXPECT_EQ(stats.graph_captures, 1u);
+  EXPECT_EQ(stats.graph_replays, 11u);
+  EXPECT_EQ(stats.graph_updates, 6u) << "calls 1-6 change buffers; 7-11 reuse call 6's";
+}
+
 // A larger shape after a capture grows the arena and so invalidates the graphs captured into the
 // old one; the session must drop them and capture again rather than replay into freed memory.
 TEST_F(SessionGpu, ArenaGrowthDropsStaleGraphsAndStaysCorrect) {
