@@ -17,7 +17,7 @@ export RILL_EXPECT_GPU=1  # a GPU test that skips here fails
 failures=0
 
 {
-  echo "rill gpu-check $(date -u +%Y-%m-%dT%H:%MZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "rill gpu-check $(date -u +%Y-%m-%dT%H:%MZ) commit $(cat "$stage/COMMIT" 2>/dev/null || echo '?')"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/gpu: /'
   "$stage/bin/rill" --version
 } | tee "$summary"

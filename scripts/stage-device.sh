@@ -28,6 +28,8 @@ mkdir -p "$stage/onnx-node-tests"
 build/tests/conformance/rill_conformance --backend cpu --verbose |
   sed -n 's/^\(PASS\|FAIL\) \([^:]*\).*/\2/p' |
   while read -r test; do cp -r "/usr/share/libonnx-testdata/data/node/$test" "$stage/onnx-node-tests/"; done
+# The device gets no .git: record which commit this build is.
+git rev-parse --short HEAD >"$stage/COMMIT" 2>/dev/null || echo unknown >"$stage/COMMIT"
 strip --strip-debug "$stage"/bin/* 2>/dev/null || true
 du -sh "$stage"
 ls "$stage/bin"
