@@ -2,9 +2,8 @@
 // model against its float64 NumPy reference.
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "io/npy.h"
+#include "op_test_driver.h"
 #include "rill/engine.h"
 #include "test_paths.h"
 
@@ -16,15 +15,7 @@ Engine::HostTensor to_engine(const ir::HostTensor& t) {
 }
 
 double relative_l2(const Engine::HostTensor& actual, const ir::HostTensor& expected) {
-  const ir::HostTensor a(actual.dtype, actual.shape, actual.data);
-  const auto av = a.as_doubles();
-  const auto ev = expected.as_doubles();
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < av.size(); ++i) {
-    diff += (av[i] - ev[i]) * (av[i] - ev[i]);
-    norm += ev[i] * ev[i];
-  }
-  return std::sqrt(diff / norm);
+  return testing::relative_l2(ir::HostTensor(actual.dtype, actual.shape, actual.data), expected);
 }
 
 TEST(EngineCpu, BundledModelMatchesItsFloat64Reference) {
