@@ -6,8 +6,14 @@ cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
+# ccache, where the machine has it, makes rebuilds in other checkouts of the tree cheap.
+launchers=()
+if command -v ccache >/dev/null; then
+  launchers=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd .. && pwd)} CCACHE_NOHASHDIR=1
+fi
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$build_dir" "${generator[@]}" "$@"
+  cmake -S . -B "$build_dir" "${generator[@]}" "${launchers[@]}" "$@"
 elif [ $# -gt 0 ]; then
   cmake "$build_dir" "$@"
 fi

@@ -19,6 +19,14 @@ void add_shape_options(CLI::App* app, rill::cli::ShapeOptions& shapes) {
   app->add_option("--max", shapes.max, "largest shape of an input, name:dims");
 }
 
+void add_precision_options(CLI::App* app, rill::cli::PrecisionOptions& precision) {
+  CLI::Option* fp16 = app->add_flag(
+      "--fp16", precision.fp16, "build a float16 engine (float accumulation; I/O keeps its dtypes)");
+  app->add_flag("--bf16", precision.bf16, "build a bfloat16 engine (float accumulation)")
+      ->excludes(fp16);
+  app->add_flag("--tf32", precision.tf32, "allow TF32 tensor-core math for float32");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,7 +43,7 @@ int main(int argc, char** argv) {
   CLI::App* build_app = app.add_subcommand("build", "build an ONNX model into a .rill plan file");
   build_app->add_option("model", build.model, "ONNX model")->required()->check(CLI::ExistingFile);
   build_app->add_option("-o,--output", build.output, "plan file to write")->required();
-  build_app->add_flag("--tf32", build.tf32, "allow TF32 tensor-core math for float32");
+  add_precision_options(build_app, build.precision);
   add_shape_options(build_app, build.shapes);
 
   rill::cli::RunCommand run;
@@ -51,7 +59,7 @@ int main(int argc, char** argv) {
   run_app->add_option("--output-dir", run.output_dir, "write every output as DIR/<name>.npy");
   run_app->add_option("--batch", run.batch, "batch size for random inputs")->check(CLI::PositiveNumber);
   run_app->add_flag("--cpu", run.cpu, "use the CPU reference executor even with a GPU");
-  run_app->add_flag("--tf32", run.tf32, "allow TF32 tensor-core math for float32");
+  add_precision_options(run_app, run.precision);
   add_shape_options(run_app, run.shapes);
 
   rill::cli::InspectCommand inspect;
@@ -95,7 +103,7 @@ int main(int argc, char** argv) {
   bench_app->add_option("--json", bench.json, "write the results as JSON to this file");
   bench_app->add_flag("--compare", bench.compare,
                       "run scenarios (a)-(e) in one process and print a table with speed-ups");
-  bench_app->add_flag("--tf32", bench.tf32, "allow TF32 tensor-core math for float32");
+  add_precision_options(bench_app, bench.precision);
   add_shape_options(bench_app, bench.shapes);
 
   CLI::App* info_app = app.add_subcommand("info", "show the CUDA devices rill sees");

@@ -36,7 +36,15 @@ struct ShapeRange {
   std::vector<int64_t> max;
 };
 
+//! What an engine computes in. kFloat16/kBFloat16 build a reduced-precision engine: weights are
+//! converted at build time, every op that can runs in that dtype with float accumulation, and the
+//! engine's inputs and outputs keep the model's dtypes (casts at the edges).
+enum class Precision : uint8_t { kFloat32, kFloat16, kBFloat16 };
+//! "fp32", "fp16", "bf16".
+const char* precision_name(Precision precision) noexcept;
+
 struct BuildOptions {
+  Precision precision = Precision::kFloat32;
   //! FP32 matrix math may use TF32 tensor cores (faster, ~1e-3 relative error).
   bool allow_tf32 = false;
   //! Shape ranges per input name. Inputs with symbolic dims that are not listed get
@@ -62,6 +70,11 @@ struct EngineSummary {
   size_t fused_nodes = 0;
   size_t weight_bytes = 0;
   std::map<std::string, size_t> op_counts;  //!< after optimization
+  //! Reduced-precision builds: GPU nodes computing in float16/bfloat16, GPU nodes left in float32
+  //! (no half path), and Cast nodes inserted between the two and at the engine's edges.
+  size_t half_nodes = 0;
+  size_t float_nodes = 0;
+  size_t precision_casts = 0;
 };
 
 class ExecutionContext;

@@ -37,7 +37,7 @@ int run_bench(const BenchCommand& cmd) {
     throw Error(ErrorKind::kNoDevice, "rill bench needs a CUDA GPU; this machine has none");
   }
   const std::shared_ptr<const Engine> engine =
-      open_model(cmd.model, build_options(cmd.shapes, cmd.tf32));
+      open_model(cmd.model, build_options(cmd.shapes, cmd.precision));
   std::printf("rill bench: %s on %s\n", cmd.model.c_str(),
               cuda::describe_device(cuda::current_device()).c_str());
   std::fflush(stdout);

@@ -13,7 +13,7 @@ namespace rill::cli {
 struct BenchCommand {
   std::string model = "models/tiny_cnn.onnx";
   ShapeOptions shapes;
-  bool tf32 = false;
+  PrecisionOptions precision;
   int64_t batch = 0;        //!< > 0: leading dim of dynamic inputs; 0: the engine's opt shape
   double duration_s = 0;    //!< seconds of timed loop (3 when neither this nor iterations)
   uint64_t iterations = 0;  //!< timed inferences; wins over duration_s

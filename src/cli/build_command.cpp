@@ -49,7 +49,7 @@ double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0)
 int run_build(const BuildCommand& cmd) {
   ProgressBar progress;
   const std::shared_ptr<Engine> engine = Engine::build_from_onnx(
-      cmd.model, build_options(cmd.shapes, cmd.tf32),
+      cmd.model, build_options(cmd.shapes, cmd.precision),
       [&](const std::string& stage, double fraction) { progress(stage, fraction); });
   progress("save", 1.0);
   engine->save(cmd.output);
@@ -63,6 +63,15 @@ int run_build(const BuildCommand& cmd) {
   }
   std::printf("  ops: %s\n", ops.c_str());
   std::printf("  weights: %.2f MiB\n", mib(s.weight_bytes));
+  const Precision precision = engine->options().precision;
+  if (precision == Precision::kFloat32) {
+    std::printf("  precision: fp32%s\n", engine->options().allow_tf32 ? " (TF32 allowed)" : "");
+  } else {
+    std::printf("  precision: %s: %zu layers in %s, %zu left in float32, %zu casts\n",
+                precision_name(precision), s.half_nodes,
+                precision == Precision::kFloat16 ? "float16" : "bfloat16", s.float_nodes,
+                s.precision_casts);
+  }
   if (cuda::device_count() > 0) {
     const PlannedMemory memory = engine->planned_memory();
     std::printf("  activations at opt shapes: %.2f MiB planned arena vs %.2f MiB naive sum "

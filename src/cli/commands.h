@@ -26,13 +26,19 @@ std::shared_ptr<Engine> open_model(const std::string& path, const BuildOptions& 
 struct ShapeOptions {
   std::vector<std::string> min, opt, max;  //!< "name:dims" each
 };
-BuildOptions build_options(const ShapeOptions& shapes, bool tf32);
+//! --fp16 / --bf16 / --tf32.
+struct PrecisionOptions {
+  bool fp16 = false;
+  bool bf16 = false;
+  bool tf32 = false;
+};
+BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision);
 
 struct BuildCommand {
   std::string model;
   std::string output;
   ShapeOptions shapes;
-  bool tf32 = false;
+  PrecisionOptions precision;
 };
 int run_build(const BuildCommand& command);
 
@@ -49,7 +55,7 @@ struct RunCommand {
   ShapeOptions shapes;
   int64_t batch = 0;  //!< > 0: random inputs with this leading dim
   bool cpu = false;   //!< force the CPU reference executor
-  bool tf32 = false;
+  PrecisionOptions precision;
   double tolerance = 1e-4;
 };
 int run_run(const RunCommand& command);

@@ -41,9 +41,14 @@ std::pair<std::string, std::string> parse_named_path(const std::string& text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-BuildOptions build_options(const ShapeOptions& shapes, bool tf32) {
+BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision) {
+  if (precision.fp16 && precision.bf16) {
+    throw Error(ErrorKind::kInvalidArgument, "--fp16 and --bf16 exclude each other");
+  }
   BuildOptions options;
-  options.allow_tf32 = tf32;
+  options.allow_tf32 = precision.tf32;
+  if (precision.fp16) options.precision = Precision::kFloat16;
+  if (precision.bf16) options.precision = Precision::kBFloat16;
   auto apply = [&](const std::vector<std::string>& specs, std::vector<int64_t> ShapeRange::*field) {
     for (const std::string& spec : specs) {
       auto [name, shape] = parse_named_shape(spec);

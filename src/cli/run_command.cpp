@@ -141,7 +141,7 @@ std::string file_name_for(const std::string& tensor) {
 }  // namespace
 
 int run_run(const RunCommand& cmd) {
-  const std::shared_ptr<Engine> engine = open_model(cmd.model, build_options(cmd.shapes, cmd.tf32));
+  const std::shared_ptr<Engine> engine = open_model(cmd.model, build_options(cmd.shapes, cmd.precision));
   const std::map<std::string, ir::HostTensor> inputs = gather_inputs(*engine, cmd);
   const bool gpu = !cmd.cpu && cuda::device_count() > 0;
   if (gpu) {

@@ -4,6 +4,7 @@
 
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
+#include "engine/reduced_precision.h"
 #include "ir/passes/optimize.h"
 #include "onnx/importer.h"
 
@@ -108,10 +109,19 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
       def.inputs.push_back({input.name, input.dtype, {}, resolve_range(input, options)});
       for (const ir::Dim& d : *input.shape) def.inputs.back().shape.push_back(d.is_static() ? d.value : -1);
     }
+    const std::map<std::string, ir::Shape> at_opt = pick(def.inputs, &ShapeRange::opt);
+    PrecisionReport precision;
+    if (options.precision != Precision::kFloat32) {
+      report("reduced precision", 0.75);
+      precision = convert_to_reduced_precision(
+          graph, options.precision == Precision::kFloat16 ? DType::kFloat16 : DType::kBFloat16,
+          at_opt);
+    }
+    report("check dtypes", 0.85);
+    check_gpu_dtypes(graph, at_opt);
     // Check the whole range now, on the host, so that a bad model fails at build rather than at
     // its first inference; the outputs' dims are dynamic where min and max disagree.
     const GraphShapes at_min = infer_graph_shapes(graph, pick(def.inputs, &ShapeRange::min));
-    (void)infer_graph_shapes(graph, pick(def.inputs, &ShapeRange::opt));
     const GraphShapes at_max = infer_graph_shapes(graph, pick(def.inputs, &ShapeRange::max));
     for (const ir::ValueInfo& output : graph.outputs) {
       const ir::TensorDesc& lo = at_min.descs[at_min.id(output.name)];
@@ -123,6 +133,9 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
       def.outputs.push_back(std::move(info));
     }
     def.summary = summarize(graph, nodes_imported);
+    def.summary.half_nodes = precision.half_nodes;
+    def.summary.float_nodes = precision.float_nodes;
+    def.summary.precision_casts = precision.casts;
     def.graph = std::move(graph);
     report("done", 1.0);
     return def;

@@ -104,7 +104,8 @@ std::string Engine::describe(bool with_gpu_plan) const {
       << ", fused " << def.summary.fused_nodes << ")\n";
   for (const auto& [op, count] : def.summary.op_counts) out << "  " << op << " x" << count << "\n";
   out << "weights: " << def.summary.weight_bytes << " bytes\n";
-  out << "precision: float32" << (def.options.allow_tf32 ? " (TF32 allowed)" : "") << "\n";
+  out << "precision: " << precision_name(def.options.precision)
+      << (def.options.allow_tf32 ? " (TF32 allowed for float32 math)" : "") << "\n";
   if (with_gpu_plan && cuda::device_count() > 0) {
     std::vector<ir::Shape> opt;
     for (const TensorInfo& in : def.inputs) opt.push_back(in.range.opt);
@@ -116,6 +117,15 @@ std::string Engine::describe(bool with_gpu_plan) const {
     out << "plan: kernels and the activation memory plan are made on a GPU; none here\n";
   }
   return out.str();
+}
+
+const char* precision_name(Precision precision) noexcept {
+  switch (precision) {
+    case Precision::kFloat32: return "fp32";
+    case Precision::kFloat16: return "fp16";
+    case Precision::kBFloat16: return "bf16";
+  }
+  return "unknown";
 }
 
 }  // namespace rill

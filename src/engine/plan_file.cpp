@@ -170,6 +170,7 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   BinaryWriter w;
   w.put_string(kVersion);
   // Build options.
+  w.put<uint8_t>(static_cast<uint8_t>(def.options.precision));
   w.put<uint8_t>(def.options.allow_tf32 ? 1 : 0);
   w.put<uint8_t>(def.options.optimize ? 1 : 0);
   w.put<uint64_t>(def.options.shapes.size());
@@ -182,6 +183,9 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   w.put<uint64_t>(def.summary.nodes_optimized);
   w.put<uint64_t>(def.summary.fused_nodes);
   w.put<uint64_t>(def.summary.weight_bytes);
+  w.put<uint64_t>(def.summary.half_nodes);
+  w.put<uint64_t>(def.summary.float_nodes);
+  w.put<uint64_t>(def.summary.precision_casts);
   w.put<uint64_t>(def.summary.op_counts.size());
   for (const auto& [op, count] : def.summary.op_counts) {
     w.put_string(op);
@@ -260,6 +264,11 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   BinaryReader r(payload, origin);
   EngineDefinition def;
   (void)r.get_string();  // the rill version that wrote it, informational
+  const auto precision = r.get<uint8_t>();
+  if (precision > static_cast<uint8_t>(Precision::kBFloat16)) {
+    throw fail("plan file names an unknown precision " + std::to_string(precision));
+  }
+  def.options.precision = static_cast<Precision>(precision);
   def.options.allow_tf32 = r.get<uint8_t>() != 0;
   def.options.optimize = r.get<uint8_t>() != 0;
   for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
@@ -270,6 +279,9 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.summary.nodes_optimized = r.get<uint64_t>();
   def.summary.fused_nodes = r.get<uint64_t>();
   def.summary.weight_bytes = r.get<uint64_t>();
+  def.summary.half_nodes = r.get<uint64_t>();
+  def.summary.float_nodes = r.get<uint64_t>();
+  def.summary.precision_casts = r.get<uint64_t>();
   for (uint64_t i = 0, n = r.get_count(16); i < n; ++i) {
     std::string op = r.get_string();
     def.summary.op_counts[op] = r.get<uint64_t>();

@@ -21,7 +21,7 @@
 
 namespace rill::engine {
 
-inline constexpr uint32_t kPlanFormatVersion = 1;
+inline constexpr uint32_t kPlanFormatVersion = 2;  // 2: BuildOptions::precision
 
 std::vector<std::byte> serialize_plan(const EngineDefinition& definition);
 EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::string& origin);

@@ -37,4 +37,15 @@ bool is_floating(DType dtype) noexcept {
          dtype == DType::kFloat64;
 }
 
+std::string DTypeSet::to_string() const {
+  std::string text;
+  for (DType d : {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64, DType::kInt64,
+                  DType::kInt32, DType::kInt8, DType::kUInt8, DType::kBool}) {
+    if (!contains(d)) continue;
+    if (!text.empty()) text += ", ";
+    text += dtype_name(d);
+  }
+  return text.empty() ? "none" : text;
+}
+
 }  // namespace rill

@@ -75,9 +75,13 @@ std::vector<To> convert_all(const HostTensor& t) {
       for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(t.data<bool>()[i] ? 1 : 0);
       break;
     case DType::kFloat16:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<To>(static_cast<float>(t.data<Half>()[i]));
+      break;
     case DType::kBFloat16:
-      throw Error(ErrorKind::kUnsupported, "host conversion of half-precision tensors",
-                  {{"type", desc_string(t.desc())}});
+      for (size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<To>(static_cast<float>(t.data<BFloat16>()[i]));
+      }
+      break;
   }
   return out;
 }
@@ -93,6 +97,35 @@ std::vector<int64_t> HostTensor::as_int64s() const {
 
 std::vector<double> HostTensor::as_doubles() const {
   return convert_all<double>(*this);
+}
+
+HostTensor convert_floating(const HostTensor& tensor, DType to) {
+  if (!is_floating(tensor.dtype()) || !is_floating(to)) {
+    throw Error(ErrorKind::kInternal, "convert_floating needs floating-point dtypes",
+                {{"from", desc_string(tensor.desc())}, {"to", std::string(dtype_name(to))}});
+  }
+  const std::vector<double> values = tensor.as_doubles();
+  HostTensor out(to, tensor.shape());
+  const size_t n = values.size();
+  switch (to) {
+    case DType::kFloat32:
+      for (size_t i = 0; i < n; ++i) out.data<float>()[i] = static_cast<float>(values[i]);
+      break;
+    case DType::kFloat64:
+      for (size_t i = 0; i < n; ++i) out.data<double>()[i] = values[i];
+      break;
+    case DType::kFloat16:
+      // Through float, as the GPU converts: double -> float -> half rounds once at each step,
+      // and float16's rounding of a float is what __float2half_rn gives the kernels.
+      for (size_t i = 0; i < n; ++i) out.data<Half>()[i] = Half(static_cast<float>(values[i]));
+      break;
+    case DType::kBFloat16:
+      for (size_t i = 0; i < n; ++i) out.data<BFloat16>()[i] = BFloat16(static_cast<float>(values[i]));
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 HostTensor HostTensor::reshaped(Shape shape) const {

@@ -86,6 +86,10 @@ class HostTensor {
   std::vector<std::byte> data_;
 };
 
+//! A floating-point tensor converted to another floating-point dtype (float32, float64, float16,
+//! bfloat16), rounding to nearest even; kInternal for other dtypes.
+HostTensor convert_floating(const HostTensor& tensor, DType to);
+
 //! The DType of a C++ element type (float -> kFloat32, int64_t -> kInt64, bool -> kBool...).
 template <class T>
 constexpr DType dtype_of();

@@ -3,6 +3,8 @@
 
 #include <type_traits>
 
+#include "ir/half.h"
+
 namespace rill::ir {
 
 template <class T>
@@ -14,6 +16,8 @@ constexpr DType dtype_of() {
   else if constexpr (std::is_same_v<T, int8_t>) return DType::kInt8;
   else if constexpr (std::is_same_v<T, uint8_t>) return DType::kUInt8;
   else if constexpr (std::is_same_v<T, bool>) return DType::kBool;
+  else if constexpr (std::is_same_v<T, Half>) return DType::kFloat16;
+  else if constexpr (std::is_same_v<T, BFloat16>) return DType::kBFloat16;
   else static_assert(sizeof(T) == 0, "no DType for this type");
 }
 

@@ -50,22 +50,25 @@ std::vector<TensorDesc> infer_cast(const InferContext& ctx) {
   const Node& node = ctx.node;
   expect_arity(node, ctx.inputs, 1, 1, 1, 1);
   const DType to = cast_target(node, ctx.inputs);
-  // The host has no half-precision arithmetic yet, so neither does the CPU reference.
-  for (DType d : {ctx.inputs[0].dtype, to}) {
-    if (d == DType::kFloat16 || d == DType::kBFloat16) {
-      Error error = op_error(ErrorKind::kUnsupported, "Cast from or to a half-precision type", node,
-                             ctx.inputs);
-      error.add_context("dtype", std::string(dtype_name(d)));
-      throw error;
-    }
-  }
   return {TensorDesc{to, ctx.inputs[0].shape}};
 }
 
 std::vector<HostTensor> run_cast_cpu(const Node& node, std::span<const HostTensor> inputs) {
-  const HostTensor& x = inputs[0];
-  std::vector<TensorDesc> descs = {x.desc()};
+  std::vector<TensorDesc> descs = {inputs[0].desc()};
   const DType to = cast_target(node, descs);
+  // Half precision goes through float, as the GPU's conversions do: widen a half input exactly,
+  // cast as float, and round a half result once.
+  if (is_half(inputs[0].dtype()) || is_half(to)) {
+    const HostTensor x = is_half(inputs[0].dtype())
+                             ? ir::convert_floating(inputs[0], DType::kFloat32)
+                             : inputs[0];
+    if (!is_half(to)) return run_cast_cpu(node, std::span<const HostTensor>(&x, 1));
+    ir::Node to_float = node;
+    to_float.attributes["to"] = int64_t{1};
+    const HostTensor as_float = run_cast_cpu(to_float, std::span<const HostTensor>(&x, 1))[0];
+    return {ir::convert_floating(as_float, to)};
+  }
+  const HostTensor& x = inputs[0];
   HostTensor y(to, x.shape());
   const size_t n = static_cast<size_t>(x.elements());
   dispatch_dtype(x.dtype(), node, [&](auto from_tag) {

@@ -189,6 +189,13 @@ HostTensor from_doubles(DType dtype, Shape shape, const std::vector<double>& val
     case DType::kInt64:
       for (size_t i = 0; i < n; ++i) t.data<int64_t>()[i] = std::llround(values[i]);
       break;
+    case DType::kFloat16:
+    case DType::kBFloat16: {
+      // Accumulated in double, rounded once (through float, as the GPU stores its float
+      // accumulators).
+      HostTensor as_float = from_doubles(DType::kFloat32, t.shape(), values);
+      return ir::convert_floating(as_float, dtype);
+    }
     default:
       throw Error(ErrorKind::kUnsupported, "nn CPU reference: dtype not supported",
                   {{"dtype", std::string(dtype_name(dtype))}});
@@ -196,10 +203,10 @@ HostTensor from_doubles(DType dtype, Shape shape, const std::vector<double>& val
   return t;
 }
 
-void require_gpu_dtype(const Node& node, DType dtype) {
-  if (dtype != DType::kFloat32) {
-    fail(node, ErrorKind::kUnsupported, node.op_type + " has no GPU kernel for this dtype yet",
-         {{"dtype", std::string(dtype_name(dtype))}});
+void require_gpu_dtype(const Node& node, DType dtype, DTypeSet supported) {
+  if (!supported.contains(dtype)) {
+    fail(node, ErrorKind::kUnsupported, node.op_type + " has no GPU kernel for this dtype",
+         {{"dtype", std::string(dtype_name(dtype))}, {"supported", supported.to_string()}});
   }
 }
 

@@ -53,7 +53,7 @@ std::string describe_inputs(const Node& node, std::span<const TensorDesc> inputs
 HostTensor from_doubles(DType dtype, Shape shape, const std::vector<double>& values);
 
 //! kUnsupported (with node context) unless the GPU kernels handle `dtype` (float32 for now).
-void require_gpu_dtype(const Node& node, DType dtype);
+void require_gpu_dtype(const Node& node, DType dtype, DTypeSet supported = {DType::kFloat32});
 //! Bytes rounded up to the 256-byte alignment of workspace sub-buffers.
 inline size_t align_256(size_t bytes) {
   return (bytes + 255) / 256 * 256;

@@ -116,7 +116,22 @@ struct OpDef {
   OutputKind output_kind = OutputKind::kComputed;
   //! Inputs that must be known on the host at plan time (Reshape: {1}; Slice: {1,2,3,4}).
   std::vector<int> constant_inputs;
+  //! The floating-point dtypes the GPU path computes in (Note [Dtypes as data]). The builder
+  //! rejects a node whose floating-point inputs or outputs fall outside this set, and a reduced-
+  //! precision build runs a node in float16/bfloat16 only when the set holds that dtype. Integer
+  //! and bool operands are each op's own business (prepare_gpu checks them).
+  DTypeSet gpu_dtypes{DType::kFloat32};
 };
+
+// Note [Dtypes as data]
+// ~~~~~~~~~~~~~~~~~~~~~~
+// What an op computes in is declared in its OpDef (gpu_dtypes), not discovered when a kernel is
+// prepared: the builder checks every node against it at build time (a model that cannot run
+// fails with the node, op and dtype named, before any GPU is touched), the reduced-precision
+// pass (ir/passes/reduced_precision.h) reads it to decide which nodes run in float16/bfloat16,
+// and the op tests iterate over it. Half-precision kernels keep float accumulators; ops whose
+// arithmetic is sensitive (normalizations, softmax, reductions, exp/log) compute in float inside
+// the kernel and round only what they store.
 
 //! The op named `op_type` (ONNX domain, or "rill." ops), or null.
 const OpDef* find_op(std::string_view op_type);

@@ -12,6 +12,9 @@ namespace {
 EngineDefinition sample_definition() {
   EngineDefinition def;
   def.options.allow_tf32 = true;
+  def.options.precision = Precision::kBFloat16;
+  def.summary.half_nodes = 3;
+  def.summary.precision_casts = 2;
   def.options.shapes["x"] = {{1, 4}, {2, 4}, {8, 4}};
   def.summary.nodes_imported = 3;
   def.summary.nodes_optimized = 2;
@@ -54,6 +57,9 @@ TEST(PlanFile, RoundTripsEverything) {
   const EngineDefinition back = deserialize_plan(bytes, "memory");
   EXPECT_EQ(serialize_plan(back), bytes);  // a second trip is byte-identical
   EXPECT_TRUE(back.options.allow_tf32);
+  EXPECT_EQ(back.options.precision, Precision::kBFloat16);
+  EXPECT_EQ(back.summary.half_nodes, 3u);
+  EXPECT_EQ(back.summary.precision_casts, 2u);
   EXPECT_EQ(back.options.shapes.at("x").max, (std::vector<int64_t>{8, 4}));
   EXPECT_EQ(back.summary.op_counts.at("Gemm"), 1u);
   ASSERT_EQ(back.graph.nodes.size(), 2u);
@@ -103,7 +109,8 @@ TEST(PlanFile, RejectsOtherVersionsAndMagic) {
   std::vector<std::byte> bytes = serialize_plan(sample_definition());
   std::vector<std::byte> other_version = bytes;
   other_version[8] = std::byte{kPlanFormatVersion + 1};
-  EXPECT_NE(std::string(load_error(other_version).what()).find("format version 2"),
+  EXPECT_NE(std::string(load_error(other_version).what())
+                .find("format version " + std::to_string(kPlanFormatVersion + 1)),
             std::string::npos);
   std::vector<std::byte> onnx_file = bytes;
   onnx_file[0] = std::byte{0x08};
