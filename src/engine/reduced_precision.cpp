@@ -1,7 +1,9 @@
 #include "engine/reduced_precision.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,10 +27,28 @@ bool output_dtype_from_attribute(const ir::Node& node) {
   return node.op_type == "ConstantOfShape";
 }
 
+// Weights converted to float16 saturate: a finite float32 beyond float16's range (exporters write
+// torch.finfo(float32).min for masks) becomes +-65504 rather than inf, so that 0 * mask stays 0
+// instead of NaN. bfloat16 has float32's range.
+ir::HostTensor to_half_weights(const ir::HostTensor& weights, DType half) {
+  if (half != DType::kFloat16) return ir::convert_floating(weights, half);
+  constexpr float kMaxHalf = 65504.0f;
+  ir::HostTensor clamped = weights;
+  for (float& v :
+       std::span<float>(clamped.data<float>(), static_cast<size_t>(clamped.elements()))) {
+    if (std::isfinite(v)) v = std::clamp(v, -kMaxHalf, kMaxHalf);
+  }
+  return ir::convert_floating(clamped, half);
+}
+
 class Rewriter {
  public:
-  Rewriter(ir::Graph& graph, DType half, const std::map<std::string, ir::Shape>& input_shapes)
-      : graph_(graph), half_(half), types_(infer_graph_shapes(graph, input_shapes)) {}
+  Rewriter(ir::Graph& graph, DType half, const std::map<std::string, ir::Shape>& input_shapes,
+           const HalfSupport& supports)
+      : graph_(graph),
+        half_(half),
+        supports_(supports),
+        types_(infer_graph_shapes(graph, input_shapes)) {}
 
   PrecisionReport run() {
     choose_half_nodes();
@@ -67,9 +87,7 @@ class Rewriter {
         if (!is_constant_input(*facts.def, i)) look(facts.inputs[i]);
       }
       for (int v : facts.outputs) look(v);
-      const bool half = touches_float32 && !touches_float64 &&
-                        facts.def->gpu_dtypes.contains(half_) &&
-                        !output_dtype_from_attribute(node);
+      const bool half = touches_float32 && !touches_float64 && supports_(node, *facts.def, half_);
       half_node_[n] = half;
       if (facts.def->output_kind == ops::OutputKind::kComputed) {
         ++(half ? report_.half_nodes : report_.float_nodes);
@@ -101,7 +119,7 @@ class Rewriter {
         }
       }
       if (!half_reader) continue;
-      ir::HostTensor converted = ir::convert_floating(graph_.initializers.at(name), half_);
+      ir::HostTensor converted = to_half_weights(graph_.initializers.at(name), half_);
       ++report_.converted_weights;
       if (!float_reader) {
         graph_.initializers[name] = std::move(converted);
@@ -218,6 +236,7 @@ class Rewriter {
 
   ir::Graph& graph_;
   DType half_;
+  const HalfSupport& supports_;
   GraphShapes types_;
   std::vector<bool> half_node_;
   std::unordered_set<std::string> half_values_;
@@ -229,13 +248,18 @@ class Rewriter {
 
 }  // namespace
 
+bool op_supports_half(const ir::Node& node, const ops::OpDef& def, DType dtype) {
+  return def.gpu_dtypes.contains(dtype) && !output_dtype_from_attribute(node);
+}
+
 PrecisionReport convert_to_reduced_precision(ir::Graph& graph, DType dtype,
-                                             const std::map<std::string, ir::Shape>& input_shapes) {
+                                             const std::map<std::string, ir::Shape>& input_shapes,
+                                             const HalfSupport& supports) {
   if (!is_half(dtype)) {
     throw Error(ErrorKind::kInternal, "reduced precision needs float16 or bfloat16",
                 {{"dtype", std::string(dtype_name(dtype))}});
   }
-  return Rewriter(graph, dtype, input_shapes).run();
+  return Rewriter(graph, dtype, input_shapes, supports).run();
 }
 
 void check_gpu_dtypes(const ir::Graph& graph,

@@ -21,10 +21,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 
 #include "ir/graph.h"
+#include "ops/op.h"
 
 namespace rill::engine {
 
@@ -35,10 +37,16 @@ struct PrecisionReport {
   size_t converted_weights = 0;
 };
 
+//! Whether a node may compute in a half dtype. The engine asks its op's gpu_dtypes; tests may
+//! refuse more.
+using HalfSupport = std::function<bool(const ir::Node& node, const ops::OpDef& def, DType dtype)>;
+bool op_supports_half(const ir::Node& node, const ops::OpDef& def, DType dtype);
+
 //! Rewrites `graph` to compute in `dtype` (kFloat16 or kBFloat16). `input_shapes` are the shapes
 //! to infer types with (any shapes inside the engine's range).
 PrecisionReport convert_to_reduced_precision(ir::Graph& graph, DType dtype,
-                                             const std::map<std::string, ir::Shape>& input_shapes);
+                                             const std::map<std::string, ir::Shape>& input_shapes,
+                                             const HalfSupport& supports = op_supports_half);
 
 //! Build-time check of Note [Dtypes as data]: every GPU node's floating-point operands must be in
 //! its op's gpu_dtypes. Throws kUnsupported naming the node, the op, the dtype and what the op

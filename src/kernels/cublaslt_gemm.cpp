@@ -27,6 +27,10 @@ cudaDataType_t cuda_type(DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
       return CUDA_R_32F;
+    case DType::kFloat16:
+      return CUDA_R_16F;
+    case DType::kBFloat16:
+      return CUDA_R_16BF;
     default:
       throw Error(ErrorKind::kUnsupported, "cuBLASLt matmul: dtype has no GPU path yet",
                   {{"dtype", std::string(dtype_name(dtype))}});
@@ -71,8 +75,9 @@ bool has_bias(MatmulEpilogue epilogue) {
 // Fills a stack descriptor: used by plan() for the heuristic and by every run(), so that both
 // see the same operation (see Note [Row-major GEMM on cuBLASLt] for why a and b swap).
 void init_desc(cublasLtMatmulDescOpaque_t* desc, const MatmulProblem& p, const void* bias) {
+  // Half operands accumulate in float on the tensor cores; float32 uses TF32 only when allowed.
   const cublasComputeType_t compute =
-      p.allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+      p.dtype == DType::kFloat32 && p.allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   RILL_CUBLAS_CHECK(cublasLtMatmulDescInit(desc, compute, CUDA_R_32F));
   // cuBLASLt "A" is our B, cuBLASLt "B" is our A.
   const cublasOperation_t op_a = p.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -190,7 +195,11 @@ CublasLtMatmul CublasLtMatmul::plan(cublasLtHandle_t handle, const MatmulProblem
 
 std::string CublasLtMatmul::describe() const {
   const MatmulProblem& p = problem_;
-  std::string text = std::string("cublasLt ") + (p.allow_tf32 ? "tf32" : "fp32") + " gemm " +
+  const char* math = p.dtype == DType::kFloat16    ? "fp16"
+                     : p.dtype == DType::kBFloat16 ? "bf16"
+                     : p.allow_tf32                ? "tf32"
+                                                   : "fp32";
+  std::string text = std::string("cublasLt ") + math + " gemm " +
                      std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k);
   if (p.batch > 1) text += " batch " + std::to_string(p.batch);
   if (has_bias(p.epilogue)) text += " +bias";

@@ -91,6 +91,7 @@ std::vector<OpDef> cast_op_defs() {
   cast.infer = &infer_cast;
   cast.run_cpu = &run_cast_cpu;
   cast.prepare_gpu = &prepare_cast_gpu;
+  cast.gpu_dtypes = kAllDTypes;
   return {cast};
 }
 

@@ -59,7 +59,7 @@ std::unique_ptr<GpuKernel> prepare_gemm_gpu(const GpuPrepareContext& ctx) {
   return prepare_with_context(ctx, [&]() -> std::unique_ptr<GpuKernel> {
     const GemmSetup s = gemm_setup(ctx.node, ctx.inputs);
     const DType dtype = ctx.inputs[0].dtype;
-    require_gpu_dtype(ctx.node, dtype);
+    require_gpu_dtype(ctx.node, dtype, kFloatDTypes);
     const bool use_c = s.has_c && s.beta != 0.0f;
     const bool c_is_row = s.c_row_stride == 0 && (s.c_col_stride == 1 || s.n == 1);
     const bool c_as_bias = use_c && c_is_row && s.beta == 1.0f;

@@ -95,7 +95,7 @@ std::unique_ptr<GpuKernel> prepare_matmul_gpu(const GpuPrepareContext& ctx) {
   return prepare_with_context(ctx, [&]() -> std::unique_ptr<GpuKernel> {
     const MatMulSetup s = matmul_setup(ctx.node, ctx.inputs);
     const DType dtype = ctx.inputs[0].dtype;
-    require_gpu_dtype(ctx.node, dtype);
+    require_gpu_dtype(ctx.node, dtype, kFloatDTypes);
     if (s.m == 0 || s.n == 0 || s.k == 0 || s.a_offsets.empty()) {
       throw Error(ErrorKind::kUnsupported, "MatMul with an empty dimension has no GPU kernel",
                   ctx.node.context());
@@ -158,7 +158,7 @@ std::unique_ptr<GpuKernel> prepare_fused_matmul_gpu(const GpuPrepareContext& ctx
   return prepare_with_context(ctx, [&]() -> std::unique_ptr<GpuKernel> {
     const FusedMatMulSetup s = fused_matmul_setup(ctx.node, ctx.inputs);
     const DType dtype = ctx.inputs[0].dtype;
-    require_gpu_dtype(ctx.node, dtype);
+    require_gpu_dtype(ctx.node, dtype, kFloatDTypes);
     if (s.m == 0 || s.n == 0 || s.k == 0) {
       throw Error(ErrorKind::kUnsupported,
                   "rill.FusedMatMul with an empty dimension has no GPU kernel", ctx.node.context());
