@@ -5,6 +5,7 @@
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
 #include "engine/reduced_precision.h"
+#include "ir/passes/gelu_epilogue_fusion.h"
 #include "ir/passes/optimize.h"
 #include "onnx/importer.h"
 
@@ -91,7 +92,11 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
     onnx::check_ops_supported(
         graph, [](const ir::Node& node) { return ops::find_op(node.op_type) != nullptr; }, origin);
     report("optimize", 0.35);
-    if (options.optimize) ir::optimize(graph, &evaluate_on_host);
+    if (options.optimize) {
+      ir::optimize(graph, &evaluate_on_host);
+      (void)ir::fuse_gelu_epilogue(graph, &evaluate_on_host,
+                                   /*allow_tanh_approximation=*/options.precision != Precision::kFloat32);
+    }
     graph.validate();
     report("check shape range", 0.7);
 

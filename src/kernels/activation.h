@@ -3,6 +3,8 @@
 
 namespace rill::kernels {
 
-enum class Activation { kNone, kRelu, kSigmoid, kTanh, kLeakyRelu };
+//! kGeluTanh is the tanh approximation of GELU, what cuBLASLt's GELU epilogue computes (Note
+//! [GELU epilogue] in ir/passes/gelu_epilogue_fusion.h).
+enum class Activation { kNone, kRelu, kSigmoid, kTanh, kLeakyRelu, kGeluTanh };
 
 }  // namespace rill::kernels

@@ -17,6 +17,8 @@ __device__ __forceinline__ float apply(float v, Activation act, float alpha) {
       return tanhf(v);
     case Activation::kLeakyRelu:
       return v >= 0.0f ? v : alpha * v;
+    case Activation::kGeluTanh:
+      return 0.5f * v * (1.0f + tanhf(0.7978845608f * (v + 0.044715f * v * v * v)));
     case Activation::kNone:
       break;
   }

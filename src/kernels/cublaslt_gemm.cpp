@@ -64,12 +64,17 @@ cublasLtEpilogue_t lt_epilogue(MatmulEpilogue epilogue) {
       return CUBLASLT_EPILOGUE_BIAS;
     case MatmulEpilogue::kReluBias:
       return CUBLASLT_EPILOGUE_RELU_BIAS;
+    case MatmulEpilogue::kGelu:
+      return CUBLASLT_EPILOGUE_GELU;
+    case MatmulEpilogue::kGeluBias:
+      return CUBLASLT_EPILOGUE_GELU_BIAS;
   }
   return CUBLASLT_EPILOGUE_DEFAULT;
 }
 
 bool has_bias(MatmulEpilogue epilogue) {
-  return epilogue == MatmulEpilogue::kBias || epilogue == MatmulEpilogue::kReluBias;
+  return epilogue == MatmulEpilogue::kBias || epilogue == MatmulEpilogue::kReluBias ||
+         epilogue == MatmulEpilogue::kGeluBias;
 }
 
 // Fills a stack descriptor: used by plan() for the heuristic and by every run(), so that both
@@ -205,6 +210,9 @@ std::string CublasLtMatmul::describe() const {
   if (has_bias(p.epilogue)) text += " +bias";
   if (p.epilogue == MatmulEpilogue::kRelu || p.epilogue == MatmulEpilogue::kReluBias) {
     text += " +relu";
+  }
+  if (p.epilogue == MatmulEpilogue::kGelu || p.epilogue == MatmulEpilogue::kGeluBias) {
+    text += " +gelu_tanh";
   }
   return text;
 }

@@ -28,7 +28,7 @@
 
 namespace rill::kernels {
 
-enum class MatmulEpilogue { kNone, kRelu, kBias, kReluBias };
+enum class MatmulEpilogue { kNone, kRelu, kBias, kReluBias, kGelu, kGeluBias };
 
 //! One (possibly strided-batched) row-major matmul:
 //!   D[b] = epilogue(alpha * op(A[b]) * op(B[b]) + beta * C[b] + bias)

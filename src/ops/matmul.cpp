@@ -120,8 +120,8 @@ FusedMatMulSetup fused_matmul_setup(const Node& node, std::span<const TensorDesc
     }
     s.has_bias = true;
   }
-  s.activation = fused_activation(
-      node, {Activation::kRelu, Activation::kSigmoid, Activation::kTanh, Activation::kLeakyRelu});
+  s.activation = fused_activation(node, {Activation::kRelu, Activation::kSigmoid, Activation::kTanh,
+                                         Activation::kLeakyRelu, Activation::kGeluTanh});
   s.out = a.shape;
   s.out.back() = s.n;
   return s;

@@ -164,20 +164,22 @@ std::unique_ptr<GpuKernel> prepare_fused_matmul_gpu(const GpuPrepareContext& ctx
                   "rill.FusedMatMul with an empty dimension has no GPU kernel", ctx.node.context());
     }
     const bool relu = s.activation.kind == Activation::kRelu;
+    const bool gelu = s.activation.kind == Activation::kGeluTanh;
+    using kernels::MatmulEpilogue;
     kernels::MatmulProblem p;
     p.dtype = dtype;
     p.m = s.m;
     p.n = s.n;
     p.k = s.k;
     p.allow_tf32 = ctx.allow_tf32;
-    p.epilogue = s.has_bias
-                     ? (relu ? kernels::MatmulEpilogue::kReluBias : kernels::MatmulEpilogue::kBias)
-                     : (relu ? kernels::MatmulEpilogue::kRelu : kernels::MatmulEpilogue::kNone);
+    p.epilogue = relu   ? (s.has_bias ? MatmulEpilogue::kReluBias : MatmulEpilogue::kRelu)
+                 : gelu ? (s.has_bias ? MatmulEpilogue::kGeluBias : MatmulEpilogue::kGelu)
+                        : (s.has_bias ? MatmulEpilogue::kBias : MatmulEpilogue::kNone);
     kernels::BiasActivationParams activation;
     activation.outer = s.m * s.n;
     activation.activation = s.activation.kind;
     activation.alpha = s.activation.alpha;
-    const bool activation_pass = s.activation.kind != Activation::kNone && !relu;
+    const bool activation_pass = s.activation.kind != Activation::kNone && !relu && !gelu;
     return std::make_unique<MatMulKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p),
                                           std::vector<BatchOffsets>{BatchOffsets{}}, s.has_bias,
                                           activation_pass, activation);

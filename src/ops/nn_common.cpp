@@ -120,6 +120,8 @@ FusedActivation fused_activation(const Node& node, std::initializer_list<Activat
     act.kind = Activation::kTanh;
   else if (name == "LeakyRelu")
     act.kind = Activation::kLeakyRelu;
+  else if (name == "GeluTanh")
+    act.kind = Activation::kGeluTanh;
   else
     fail(node, ErrorKind::kUnsupported, "unknown rill_activation " + name);
   if (std::find(allowed.begin(), allowed.end(), act.kind) == allowed.end()) {
@@ -139,6 +141,8 @@ double apply_activation(double v, const FusedActivation& act) {
       return std::tanh(v);
     case Activation::kLeakyRelu:
       return v >= 0.0 ? v : static_cast<double>(act.alpha) * v;
+    case Activation::kGeluTanh:
+      return 0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
     case Activation::kNone:
       break;
   }
@@ -155,6 +159,8 @@ const char* activation_name(Activation act) {
       return "tanh";
     case Activation::kLeakyRelu:
       return "leaky_relu";
+    case Activation::kGeluTanh:
+      return "gelu_tanh";
     case Activation::kNone:
       break;
   }
