@@ -447,16 +447,18 @@ def times_table(configs, max_autotune):
     variants = [v for v in TORCH_VARIANTS if max_autotune or v[0] != "fp16_max_autotune"]
     header = (["model", "batch"] + [COLUMN_TITLES[key] for key, _, _ in variants] +
               ["rill %s" % p for p in PRECISIONS] +
-              ["rill fp16 / compile fp16", "target (<= %.1fx)" % TARGET_RATIO])
+              ["rill fp16 / compile fp16", "target (<= %.1fx)" % TARGET_RATIO,
+               "rill accuracy (%s)" % " / ".join(PRECISIONS)])
     lines = ["| " + " | ".join(header) + " |",
-             "| --- | ---: |" + " ---: |" * (len(header) - 2)]
+             "| --- | ---: |" + " ---: |" * (len(header) - 3) + " --- |"]
     for c in configs:
         ratio = ratio_to_compile(c)
         cells = [c["model"], str(c["batch"])]
         cells += [fmt_ms(c["torch"].get(key)) for key, _, _ in variants]
         cells += [fmt_ms(c["rill"].get(p)) for p in PRECISIONS]
         cells += ["-" if ratio is None else "%.2fx" % ratio,
-                  "-" if ratio is None else ("yes" if ratio <= TARGET_RATIO else "no")]
+                  "-" if ratio is None else ("yes" if ratio <= TARGET_RATIO else "no"),
+                  " / ".join(c["rill"].get(p, {}).get("accuracy", "-") for p in PRECISIONS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -7,9 +7,9 @@ Needs only onnx and numpy (no torch), so it runs on CI and on the host.
 
 Note [Counting a model's cost]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-FLOPs count Conv, ConvTranspose-free graphs' Conv, MatMul and Gemm only: 2 per
-multiply-add, bias adds and every elementwise op left out (they are bandwidth,
-not arithmetic, and a few percent of the total). Shapes come from a small shape
+FLOPs count Conv, MatMul and Gemm only: 2 per multiply-add, bias adds and
+every elementwise op left out (they are bandwidth, not arithmetic, and a few
+percent of the total). Shapes come from a small shape
 propagation of our own, because ONNX's shape inference (onnx 1.12 here, with
 data_prop) loses the shapes of exported BERT after its first Slice, whose ends
 are computed from Shape(input_ids). The propagation tracks the values of small
@@ -123,8 +123,8 @@ class Propagation:
         first_dtype = self.dtypes.get(ins[0]) if ins else None
 
         if op == "Constant":
-            value = numpy_helper.to_array(attrs["value"])
-            self.set(out, value.shape, value, attrs["value"].data_type)
+            value, dtype = constant_value(attrs)
+            self.set(out, value.shape, value, dtype)
         elif op == "Identity":
             self.set(out, first, self.values.get(ins[0]), first_dtype)
         elif op == "Cast":
@@ -259,6 +259,18 @@ class Propagation:
         if math.prod(target) != math.prod(shape):
             raise ShapeError("Reshape of %s to %s changes the element count" % (shape, target))
         return target
+
+
+def constant_value(attrs):
+    """A Constant node's value and onnx dtype, from whichever value attribute it has."""
+    if "value" in attrs:
+        return numpy_helper.to_array(attrs["value"]), attrs["value"].data_type
+    for key, dtype, np_type in (("value_int", 7, np.int64), ("value_ints", 7, np.int64),
+                                ("value_float", 1, np.float32), ("value_floats", 1, np.float32)):
+        if key in attrs:
+            return np.array(attrs[key], dtype=np_type), dtype
+    raise ShapeError("Constant with none of value, value_int(s), value_float(s): %s"
+                     % sorted(attrs))
 
 
 def matmul_shape(a, b):
