@@ -7,7 +7,7 @@ Needs PyTorch (tested against 2.11), torchvision, transformers and onnx, plus
 a CUDA GPU for the reference outputs. For each model it writes:
 
     DIR/<model>/model.onnx          opset 17, dynamic batch dimension
-    DIR/<model>/input_b<N>.npy      fixed-seed input, N in {1, 8}
+    DIR/<model>/input_b<N>.npy      fixed-seed input, N in {1, 8, 32}
     DIR/<model>/output_b<N>.npy     PyTorch float32 output on CUDA
     DIR/manifest.json               names, shapes and files (paths relative
                                     to DIR)
@@ -29,7 +29,8 @@ import onnx
 import torch
 
 OPSET = 17
-BATCHES = (1, 8)
+# 1 and 8 for scripts/gpu-check.sh's accuracy checks, 32 for bench/compare_torch.py.
+BATCHES = (1, 8, 32)
 MODEL_SEED = 0
 # Inputs get their own generator, seeded per batch size, so they don't
 # depend on how many random numbers model construction consumed.

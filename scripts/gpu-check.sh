@@ -118,6 +118,25 @@ if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -x "$stage/bin/rill_session_bench" ]; t
   fi
 fi
 
+# FP16/BF16 engines against PyTorch on this card (docs/PERFORMANCE.md): the card's ceilings,
+# then rill fp16/bf16/fp32 and PyTorch fp16 eager, CUDA graph and torch.compile at batch 1 and
+# 32, with accuracy against PyTorch's float32 output and fractions of the ceilings. Keeps to
+# RILL_COMPARE_BUDGET_S (default 280 s), skipping the jobs that no longer fit; RILL_COMPARE_ARGS
+# adds options (--max-autotune, --batches 1). Writes $out/compare_torch.json (the sixth file in
+# $out, of the 8 that come back) and logs/card_limits.json.
+if [ "${RILL_SKIP_COMPARE:-0}" != 1 ] && [ -f "$models/resnet50/input_b32.npy" ] &&
+  python3 -c 'import torch, torchvision, transformers' 2>/dev/null; then
+  step card_limits env PYTHONUNBUFFERED=1 timeout 120 python3 bench/card_limits.py \
+    --json "$out/logs/card_limits.json"
+  grep -E '^\|' "$out/logs/card_limits.log" | tee -a "$summary"
+  budget=${RILL_COMPARE_BUDGET_S:-280}
+  step compare_torch env PYTHONUNBUFFERED=1 timeout $((budget + 60)) python3 bench/compare_torch.py \
+    --models-dir "$models" --rill "$stage/bin/rill" --limits "$out/logs/card_limits.json" \
+    --budget-s "$budget" --work-dir /tmp/rill-compare --json "$out/compare_torch.json" \
+    ${RILL_COMPARE_ARGS:-}
+  grep -E '^\||^#' "$out/logs/compare_torch.log" | tee -a "$summary"
+fi
+
 echo "gpu-check: $failures failing step(s)" | tee -a "$summary"
 # Only summary.txt and steps.log come back from the device.
 tar -C "$out" -czf "$out/logs.tar.gz" logs && rm -rf "$out/logs"
