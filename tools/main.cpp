@@ -25,6 +25,7 @@ void add_precision_options(CLI::App* app, rill::cli::PrecisionOptions& precision
   app->add_flag("--bf16", precision.bf16, "build a bfloat16 engine (float accumulation)")
       ->excludes(fp16);
   app->add_flag("--tf32", precision.tf32, "allow TF32 tensor-core math for float32");
+  app->add_flag("--nvtx", precision.nvtx, "name every layer with an NVTX range (Nsight Systems)");
 }
 
 }  // namespace

@@ -52,6 +52,11 @@ struct BuildOptions {
   std::map<std::string, ShapeRange> shapes;
   //! Run the graph optimizer (constant folding, fusion). Off only for debugging.
   bool optimize = true;
+  //! Every enqueue wraps each layer in an NVTX range named after its node (domain "rill"), so
+  //! Nsight Systems shows layer names, as TensorRT's detailed profiling verbosity does. Off by
+  //! default: a range costs a little host time per layer. CUDA graph replays show the ranges
+  //! recorded when the graph was captured.
+  bool nvtx_layers = false;
   static constexpr int64_t kDefaultMaxDim = 64;
 };
 

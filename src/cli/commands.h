@@ -26,11 +26,12 @@ std::shared_ptr<Engine> open_model(const std::string& path, const BuildOptions& 
 struct ShapeOptions {
   std::vector<std::string> min, opt, max;  //!< "name:dims" each
 };
-//! --fp16 / --bf16 / --tf32.
+//! --fp16 / --bf16 / --tf32, and --nvtx (per-layer NVTX ranges).
 struct PrecisionOptions {
   bool fp16 = false;
   bool bf16 = false;
   bool tf32 = false;
+  bool nvtx = false;
 };
 BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision);
 

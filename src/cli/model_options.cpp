@@ -47,6 +47,7 @@ BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& p
   }
   BuildOptions options;
   options.allow_tf32 = precision.tf32;
+  options.nvtx_layers = precision.nvtx;
   if (precision.fp16) options.precision = Precision::kFloat16;
   if (precision.bf16) options.precision = Precision::kBFloat16;
   auto apply = [&](const std::vector<std::string>& specs, std::vector<int64_t> ShapeRange::*field) {

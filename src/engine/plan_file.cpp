@@ -173,6 +173,7 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   w.put<uint8_t>(static_cast<uint8_t>(def.options.precision));
   w.put<uint8_t>(def.options.allow_tf32 ? 1 : 0);
   w.put<uint8_t>(def.options.optimize ? 1 : 0);
+  w.put<uint8_t>(def.options.nvtx_layers ? 1 : 0);
   w.put<uint64_t>(def.options.shapes.size());
   for (const auto& [name, range] : def.options.shapes) {
     w.put_string(name);
@@ -271,6 +272,7 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.options.precision = static_cast<Precision>(precision);
   def.options.allow_tf32 = r.get<uint8_t>() != 0;
   def.options.optimize = r.get<uint8_t>() != 0;
+  def.options.nvtx_layers = r.get<uint8_t>() != 0;
   for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
     std::string name = r.get_string();
     def.options.shapes[name] = get_range(r);

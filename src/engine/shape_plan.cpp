@@ -13,6 +13,12 @@ namespace {
 
 constexpr size_t kAlignment = ir::kArenaAlignment;
 
+// rill's NVTX domain: layer ranges are grouped under "rill" in Nsight Systems.
+nvtxDomainHandle_t nvtx_domain() {
+  static const nvtxDomainHandle_t domain = nvtxDomainCreateA("rill");
+  return domain;
+}
+
 size_t align_up(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
 
 ir::BufferRequest activation(std::string name, size_t bytes, size_t step) {
@@ -46,7 +52,9 @@ DeviceWeights::DeviceWeights(const ir::Graph& graph, int device_index) : device(
 ShapePlan::ShapePlan(const EngineDefinition& definition, const DeviceWeights& weights,
                      const std::vector<ir::Shape>& input_shapes,
                      const ops::LibraryHandles& planning)
-    : weights_(weights), input_shapes_(input_shapes) {
+    : weights_(weights),
+      input_shapes_(input_shapes),
+      nvtx_layers_(definition.options.nvtx_layers) {
   const ir::Graph& graph = definition.graph;
   std::map<std::string, ir::Shape> named;
   for (size_t i = 0; i < definition.inputs.size(); ++i) {
@@ -89,6 +97,10 @@ ShapePlan::ShapePlan(const EngineDefinition& definition, const DeviceWeights& we
     for (int v : facts.outputs) out_descs.push_back(v >= 0 ? shapes.descs[v] : ir::TensorDesc{});
     Step step;
     step.node = &node;
+    if (definition.options.nvtx_layers) {
+      // Registered once per plan, so that enqueue pushes a handle instead of copying a string.
+      step.nvtx_name = nvtxDomainRegisterStringA(nvtx_domain(), node.name.c_str());
+    }
     try {
       step.kernel = facts.def->prepare_gpu(ops::GpuPrepareContext{
           node, in_descs, constants, out_descs, planning, definition.options.allow_tf32});
@@ -211,6 +223,15 @@ void* ShapePlan::resolve(int value, const Bindings& bindings) const {
   return nullptr;
 }
 
+void ShapePlan::push_layer_range(const Step& step) const {
+  nvtxEventAttributes_t range{};
+  range.version = NVTX_VERSION;
+  range.size = NVTX_EVENT_ATTRIB_STRUCT_SIZE;
+  range.messageType = NVTX_MESSAGE_TYPE_REGISTERED;
+  range.message.registered = step.nvtx_name;
+  nvtxDomainRangePushEx(nvtx_domain(), &range);
+}
+
 void ShapePlan::enqueue(const Bindings& bindings, cudaStream_t stream,
                         const ops::LibraryHandles& libraries, std::vector<const void*>& scratch_in,
                         std::vector<void*>& scratch_out) const {
@@ -222,9 +243,12 @@ void ShapePlan::enqueue(const Bindings& bindings, cudaStream_t stream,
     const ops::GpuLaunch launch{scratch_in, scratch_out,
                                 static_cast<std::byte*>(bindings.arena) + step.workspace_offset,
                                 stream, &libraries};
+    if (nvtx_layers_) push_layer_range(step);
     try {
       step.kernel->enqueue(launch);
+      if (nvtx_layers_) nvtxDomainRangePop(nvtx_domain());
     } catch (Error& e) {
+      if (nvtx_layers_) nvtxDomainRangePop(nvtx_domain());
       if (e.context_value("node").empty()) {
         e.add_context("node", step.node->name).add_context("op", step.node->op_type);
       }

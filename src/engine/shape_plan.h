@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cuda_runtime_api.h>
+#include <nvtx3/nvToolsExt.h>
 
 #include <map>
 #include <memory>
@@ -69,6 +70,7 @@ class ShapePlan {
  private:
   struct Step {
     const ir::Node* node = nullptr;
+    nvtxStringHandle_t nvtx_name = nullptr;  //!< registered NVTX string, when nvtx_layers is on
     std::unique_ptr<ops::GpuKernel> kernel;
     std::vector<int> inputs;   // value ids, -1 absent
     std::vector<int> outputs;  // value ids
@@ -82,6 +84,7 @@ class ShapePlan {
   };
 
   void* resolve(int value, const Bindings& bindings) const;
+  void push_layer_range(const Step& step) const;
 
   const DeviceWeights& weights_;
   std::vector<ir::Shape> input_shapes_;
@@ -94,6 +97,7 @@ class ShapePlan {
   size_t naive_bytes_ = 0;
   size_t max_inputs_ = 0;
   size_t max_outputs_ = 0;
+  bool nvtx_layers_ = false;
 };
 
 //! The engine's initializers on one device, uploaded once.

@@ -122,6 +122,36 @@ TEST_F(EngineGpu, EnqueueMakesNoHostSyncNoDefaultStreamWork) {
   EXPECT_TRUE(testing::tensors_close(outputs[0], expected[0], 1e-5));
 }
 
+// Float16 and bfloat16 engines of the bundled model (every layer that has a half kernel in half,
+// float32 I/O) against the float64 reference, with per-layer NVTX ranges on, and with zero host
+// syncs and zero default-stream work in steady state.
+TEST_F(EngineGpu, ReducedPrecisionEnginesMatchFloat64Reference) {
+  const ir::HostTensor input = io::read_npy(testing::model_path("tiny_cnn_reference/input.npy"));
+  const ir::HostTensor logits = io::read_npy(testing::model_path("tiny_cnn_reference/logits.npy"));
+  for (Precision precision : {Precision::kFloat16, Precision::kBFloat16}) {
+    BuildOptions options;
+    options.precision = precision;
+    options.nvtx_layers = precision == Precision::kFloat16;
+    const auto engine = Engine::build_from_onnx(testing::model_path("tiny_cnn.onnx"), options);
+    EXPECT_GT(engine->summary().half_nodes, 0u);
+    auto context = engine->create_context();
+    Bound bound(*engine, *context, {input});
+    bound.poison();
+    context->enqueue(stream());
+    sync();
+    cuda::SyncCounter counter;
+    for (int i = 0; i < 5; ++i) context->enqueue(stream());
+    EXPECT_EQ(counter.host_syncs(), 0u) << counter.summary();
+    EXPECT_EQ(counter.default_stream_ops(), 0u) << counter.summary();
+    sync();
+    const auto outputs = bound.download();
+    ASSERT_EQ(outputs[0].dtype(), DType::kFloat32);
+    EXPECT_TRUE(testing::tensors_close(outputs[0], logits,
+                                       precision == Precision::kFloat16 ? 1e-2 : 2e-2))
+        << precision_name(precision);
+  }
+}
+
 TEST_F(EngineGpu, CapturedIntoACudaGraphAndReplayed) {
   const auto engine = Engine::build_from_onnx(testing::model_path("tiny_cnn.onnx"));
   auto context = engine->create_context();

@@ -13,6 +13,7 @@ EngineDefinition sample_definition() {
   EngineDefinition def;
   def.options.allow_tf32 = true;
   def.options.precision = Precision::kBFloat16;
+  def.options.nvtx_layers = true;
   def.summary.half_nodes = 3;
   def.summary.precision_casts = 2;
   def.options.shapes["x"] = {{1, 4}, {2, 4}, {8, 4}};
@@ -58,6 +59,7 @@ TEST(PlanFile, RoundTripsEverything) {
   EXPECT_EQ(serialize_plan(back), bytes);  // a second trip is byte-identical
   EXPECT_TRUE(back.options.allow_tf32);
   EXPECT_EQ(back.options.precision, Precision::kBFloat16);
+  EXPECT_TRUE(back.options.nvtx_layers);
   EXPECT_EQ(back.summary.half_nodes, 3u);
   EXPECT_EQ(back.summary.precision_casts, 2u);
   EXPECT_EQ(back.options.shapes.at("x").max, (std::vector<int64_t>{8, 4}));
