@@ -1,0 +1,184 @@
+// The channels-last layout pass (ir/passes/channels_last.h) on a small ResNet-like graph: the
+// rewritten graph computes what the original did (CPU references of every op, through the
+// engine's CPU executor), and only the expected layout conversions remain.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "engine/cpu_executor.h"
+#include "graph_builder.h"
+#include "ir/passes/channels_last.h"
+
+namespace rill::ir::testing {
+namespace {
+
+HostTensor random_floats(const Shape& shape, uint64_t seed, float scale = 1.0f) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> v(static_cast<size_t>(element_count(shape)));
+  for (float& f : v) f = dist(rng);
+  return HostTensor::from<float>(shape, v);
+}
+
+size_t count_op(const Graph& graph, const std::string& op) {
+  const std::vector<std::string> ops = op_types(graph);
+  return static_cast<size_t>(std::count(ops.begin(), ops.end(), op));
+}
+
+// stem conv+relu -> maxpool -> block (1x1 relu, 3x3, + identity, relu)
+// -> downsample block (3x3/2 main, 1x1/2 shortcut, add, relu) -> global average pool -> flatten
+// -> gemm. As exported: Conv, Relu and Add are separate nodes.
+Graph resnet_like(int64_t batch) {
+  Graph g;
+  g.name = "resnet_like";
+  g.opset = 17;
+  g.inputs = {value("x", {batch, 3, 16, 16})};
+  g.outputs = {value("logits", {batch, 5})};
+  uint64_t seed = 1;
+  auto conv = [&](const std::string& name, const std::string& in, const std::string& out,
+                  int64_t cin, int64_t cout, int64_t k, int64_t stride) {
+    g.initializers[name + ".w"] = random_floats({cout, cin, k, k}, ++seed, 0.5f);
+    g.initializers[name + ".b"] = random_floats({cout}, ++seed, 0.1f);
+    const int64_t p = k / 2;
+    g.nodes.push_back(node(name, "Conv", {in, name + ".w", name + ".b"}, {out},
+                           {{"kernel_shape", std::vector<int64_t>{k, k}},
+                            {"strides", std::vector<int64_t>{stride, stride}},
+                            {"pads", std::vector<int64_t>{p, p, p, p}}}));
+  };
+  conv("stem", "x", "stem_out", 3, 8, 3, 2);
+  g.nodes.push_back(node("stem_relu", "Relu", {"stem_out"}, {"stem_act"}));
+  g.nodes.push_back(node("pool", "MaxPool", {"stem_act"}, {"pool_out"},
+                         {{"kernel_shape", std::vector<int64_t>{3, 3}},
+                          {"strides", std::vector<int64_t>{2, 2}},
+                          {"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  conv("b1c1", "pool_out", "b1c1_out", 8, 8, 1, 1);
+  g.nodes.push_back(node("b1r1", "Relu", {"b1c1_out"}, {"b1r1_out"}));
+  conv("b1c2", "b1r1_out", "b1c2_out", 8, 8, 3, 1);
+  g.nodes.push_back(node("b1add", "Add", {"b1c2_out", "pool_out"}, {"b1add_out"}));
+  g.nodes.push_back(node("b1r2", "Relu", {"b1add_out"}, {"b1_out"}));
+  // The shortcut conv comes after the main branch's last conv, as torch exports it.
+  conv("b2c1", "b1_out", "b2c1_out", 8, 16, 3, 2);
+  g.nodes.push_back(node("b2r1", "Relu", {"b2c1_out"}, {"b2r1_out"}));
+  conv("b2c2", "b2r1_out", "b2c2_out", 16, 16, 3, 1);
+  conv("b2down", "b1_out", "b2down_out", 8, 16, 1, 2);
+  g.nodes.push_back(node("b2add", "Add", {"b2c2_out", "b2down_out"}, {"b2add_out"}));
+  g.nodes.push_back(node("b2r2", "Relu", {"b2add_out"}, {"b2_out"}));
+  g.nodes.push_back(node("gap", "GlobalAveragePool", {"b2_out"}, {"gap_out"}));
+  g.nodes.push_back(node("flatten", "Flatten", {"gap_out"}, {"flat"}));
+  g.initializers["fc.w"] = random_floats({5, 16}, ++seed, 0.5f);
+  g.initializers["fc.b"] = random_floats({5}, ++seed, 0.1f);
+  g.nodes.push_back(node("fc", "Gemm", {"flat", "fc.w", "fc.b"}, {"logits"},
+                         {{"transB", int64_t{1}}}));
+  g.validate();
+  return g;
+}
+
+HostTensor run(const Graph& graph, const HostTensor& x) {
+  return engine::run_graph_on_cpu(graph, {{"x", x}}).at("logits");
+}
+
+double relative_error(const HostTensor& a, const HostTensor& b) {
+  double num = 0.0;
+  double den = 0.0;
+  const auto av = a.values<float>();
+  const auto bv = b.values<float>();
+  for (size_t i = 0; i < av.size(); ++i) {
+    num += (double{av[i]} - bv[i]) * (double{av[i]} - bv[i]);
+    den += double{bv[i]} * bv[i];
+  }
+  return std::sqrt(num / den);
+}
+
+const SameShape kAllSame = [](const std::string&, const std::string&) { return true; };
+
+TEST(ChannelsLast, ResNetLikeGraphKeepsItsOutputsWithOneTranspose) {
+  const Graph original = resnet_like(2);
+  Graph graph = original;
+  const ChannelsLastStats stats = convert_to_channels_last(graph, kAllSame);
+  graph.validate();
+
+  EXPECT_EQ(stats.convs, 6u);
+  EXPECT_EQ(stats.transposes, 1u);
+  EXPECT_EQ(stats.residuals_fused, 2u);
+  EXPECT_EQ(stats.activations_fused, 5u);  // stem, b1r1, b1r2, b2r1, b2r2
+  EXPECT_EQ(count_op(graph, "Transpose"), 1u);
+  EXPECT_EQ(count_op(graph, "Conv"), 0u);
+  EXPECT_EQ(count_op(graph, std::string(kConvNhwcOp)), 6u);
+  EXPECT_EQ(count_op(graph, std::string(kMaxPoolNhwcOp)), 1u);
+  EXPECT_EQ(count_op(graph, "Relu"), 0u);
+  EXPECT_EQ(count_op(graph, "Add"), 0u);
+  EXPECT_EQ(count_op(graph, "ReduceMean"), 1u);
+  EXPECT_EQ(count_op(graph, "Reshape"), 1u);
+  EXPECT_EQ(graph.nodes.front().op_type, "Transpose");  // at the input
+  // Filters are KRSC initializers; the NCHW originals are gone.
+  EXPECT_EQ(graph.initializers.count("stem.w"), 0u);
+  for (const Node& n : graph.nodes) {
+    if (n.op_type == kConvNhwcOp) {
+      EXPECT_EQ(n.domain, "rill");
+      EXPECT_EQ(graph.initializers.at(n.inputs[1]).shape()[3],
+                original.initializers.at(n.name + ".w").shape()[1]);
+    }
+  }
+
+  const HostTensor x = random_floats({2, 3, 16, 16}, 99);
+  const HostTensor before = run(original, x);
+  const HostTensor after = run(graph, x);
+  ASSERT_EQ(after.shape(), before.shape());
+  EXPECT_LT(relative_error(after, before), 1e-5);
+}
+
+TEST(ChannelsLast, WithoutShapeKnowledgeAddsStayNhwcAdds) {
+  const Graph original = resnet_like(1);
+  Graph graph = original;
+  const ChannelsLastStats stats = convert_to_channels_last(graph);
+  graph.validate();
+  EXPECT_EQ(stats.residuals_fused, 0u);
+  EXPECT_EQ(count_op(graph, "Transpose"), 1u);
+  EXPECT_EQ(count_op(graph, "Add"), 2u);
+  // The Relus after the Adds cannot join a convolution; they run on NHWC values.
+  EXPECT_EQ(count_op(graph, "Relu"), 2u);
+  const HostTensor x = random_floats({1, 3, 16, 16}, 7);
+  EXPECT_LT(relative_error(run(graph, x), run(original, x)), 1e-5);
+}
+
+TEST(ChannelsLast, NchwReadersGetOneTransposeBack) {
+  Graph g;
+  g.opset = 17;
+  g.inputs = {value("x", {1, 4, 6, 6})};
+  g.outputs = {value("a", {1, 4, 6, 6}), value("b", {1, 4, 6, 6}), value("y", {1, 4, 6, 6})};
+  g.initializers["w"] = random_floats({4, 4, 3, 3}, 3);
+  g.nodes.push_back(node("conv", "Conv", {"x", "w"}, {"y"},
+                         {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  g.nodes.push_back(node("s1", "Softmax", {"y"}, {"a"}, {{"axis", int64_t{1}}}));
+  g.nodes.push_back(node("s2", "Softmax", {"y"}, {"b"}, {{"axis", int64_t{2}}}));
+  const Graph original = g;
+  const ChannelsLastStats stats = convert_to_channels_last(g, kAllSame);
+  g.validate();
+  EXPECT_EQ(stats.transposes, 2u);  // in, and once back for both readers and the output
+  const HostTensor x = random_floats({1, 4, 6, 6}, 8);
+  const auto before = engine::run_graph_on_cpu(original, {{"x", x}});
+  const auto after = engine::run_graph_on_cpu(g, {{"x", x}});
+  for (const char* name : {"a", "b", "y"}) {
+    SCOPED_TRACE(name);
+    EXPECT_LT(relative_error(after.at(name), before.at(name)), 1e-6);
+  }
+}
+
+TEST(ChannelsLast, LeavesAsymmetricPadsAndNon2dConvsAlone) {
+  Graph g;
+  g.opset = 17;
+  g.inputs = {value("x", {1, 2, 5, 5})};
+  g.outputs = {value("y", {1, 2, 4, 4})};
+  g.initializers["w"] = random_floats({2, 2, 2, 2}, 4);
+  g.nodes.push_back(node("conv", "Conv", {"x", "w"}, {"y"},
+                         {{"auto_pad", std::string("SAME_UPPER")}, {"strides",
+                          std::vector<int64_t>{2, 2}}}));
+  Graph rewritten = g;
+  const ChannelsLastStats stats = convert_to_channels_last(rewritten, kAllSame);
+  EXPECT_EQ(stats.convs, 0u);
+  EXPECT_EQ(op_types(rewritten), op_types(g));
+}
+
+}  // namespace
+}  // namespace rill::ir::testing
