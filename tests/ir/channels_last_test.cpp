@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 
 #include "engine/cpu_executor.h"
+#include "engine/graph_shapes.h"
+#include "engine/host_evaluation.h"
 #include "graph_builder.h"
 #include "ir/passes/channels_last.h"
+#include "ir/passes/optimize.h"
+#include "onnx/importer.h"
 
 namespace rill::ir::testing {
 namespace {
@@ -128,6 +133,38 @@ TEST(ChannelsLast, ResNetLikeGraphKeepsItsOutputsWithOneTranspose) {
   EXPECT_LT(relative_error(after, before), 1e-5);
 }
 
+// As the engine builder runs it: after optimize(), where Conv + Relu are fused already and Add +
+// Relu became a rill.FusedElementwise.
+TEST(ChannelsLast, AfterTheStandardPipeline) {
+  Graph original = resnet_like(2);
+  // Elementwise fusion wants float32 declared on every value it fuses.
+  for (const char* name : {"pool_out", "b1c2_out", "b1add_out", "b1_out"}) {
+    annotate(original, name, {2, 8, 4, 4});
+  }
+  for (const char* name : {"b2c2_out", "b2down_out", "b2add_out", "b2_out"}) {
+    annotate(original, name, {2, 16, 2, 2});
+  }
+  Graph graph = original;
+  optimize(graph, &engine::evaluate_on_host);
+  ASSERT_EQ(count_op(graph, "rill.FusedElementwise"), 2u);
+  const ChannelsLastStats stats = convert_to_channels_last(graph, kAllSame);
+  graph.validate();
+  EXPECT_EQ(stats.residuals_fused, 2u);
+  EXPECT_EQ(count_op(graph, "Transpose"), 1u);
+  EXPECT_EQ(count_op(graph, "rill.FusedElementwise"), 0u);
+  EXPECT_EQ(count_op(graph, std::string(kConvNhwcOp)), 6u);
+  size_t with_z_and_relu = 0;
+  for (const Node& n : graph.nodes) {
+    if (n.op_type == kConvNhwcOp && n.inputs.size() == 4 &&
+        n.attr_string("rill_activation", "") == "Relu") {
+      ++with_z_and_relu;
+    }
+  }
+  EXPECT_EQ(with_z_and_relu, 2u);
+  const HostTensor x = random_floats({2, 3, 16, 16}, 5);
+  EXPECT_LT(relative_error(run(graph, x), run(original, x)), 1e-5);
+}
+
 TEST(ChannelsLast, WithoutShapeKnowledgeAddsStayNhwcAdds) {
   const Graph original = resnet_like(1);
   Graph graph = original;
@@ -178,6 +215,41 @@ TEST(ChannelsLast, LeavesAsymmetricPadsAndNon2dConvsAlone) {
   const ChannelsLastStats stats = convert_to_channels_last(rewritten, kAllSame);
   EXPECT_EQ(stats.convs, 0u);
   EXPECT_EQ(op_types(rewritten), op_types(g));
+}
+
+// The real model, when RILL_RESNET50_ONNX names it (torch's ResNet-50 export): after the
+// builder's passes, one Transpose at the input, every Conv channels-last, every residual Add and
+// Relu inside a convolution, and the pooling channels-last.
+TEST(ChannelsLast, ResNet50HasOneTransposeAtTheInput) {
+  const char* path = std::getenv("RILL_RESNET50_ONNX");
+  if (path == nullptr) GTEST_SKIP() << "set RILL_RESNET50_ONNX to the ResNet-50 ONNX file";
+  Graph graph = onnx::import_onnx_file(path);
+  optimize(graph, &engine::evaluate_on_host);
+  const engine::GraphShapes lo = engine::infer_graph_shapes(graph, {{"input", {1, 3, 224, 224}}});
+  const engine::GraphShapes hi = engine::infer_graph_shapes(graph, {{"input", {32, 3, 224, 224}}});
+  const ChannelsLastStats stats =
+      convert_to_channels_last(graph, [&](const std::string& a, const std::string& b) {
+        return lo.descs[lo.id(a)].shape == lo.descs[lo.id(b)].shape &&
+               hi.descs[hi.id(a)].shape == hi.descs[hi.id(b)].shape;
+      });
+  graph.validate();
+  EXPECT_EQ(stats.convs, 53u);
+  EXPECT_EQ(stats.residuals_fused, 16u);
+  EXPECT_EQ(stats.transposes, 1u);
+  EXPECT_EQ(count_op(graph, "Transpose"), 1u);
+  EXPECT_EQ(count_op(graph, std::string(kConvNhwcOp)), 53u);
+  EXPECT_EQ(count_op(graph, std::string(kMaxPoolNhwcOp)), 1u);
+  EXPECT_EQ(count_op(graph, "Relu"), 0u);
+  EXPECT_EQ(count_op(graph, "Add"), 0u);
+  EXPECT_EQ(count_op(graph, "rill.FusedElementwise"), 0u);
+  // Transpose, 53 convolutions, max pool, ReduceMean, Reshape, Flatten, Gemm.
+  std::string listing;
+  for (const Node& n : graph.nodes) {
+    if (n.op_type != kConvNhwcOp) listing += n.op_type + " ";
+  }
+  EXPECT_EQ(graph.nodes.size(), 59u) << listing;
+  const engine::GraphShapes after = engine::infer_graph_shapes(graph, {{"input", {2, 3, 224, 224}}});
+  EXPECT_EQ(after.descs[after.id(graph.outputs[0].name)].shape, (Shape{2, 1000}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/passes/activation_fusion.h"
+#include "ir/passes/elementwise_fusion.h"
 
 namespace rill::ir {
 
@@ -87,6 +88,9 @@ class Rewriter {
  private:
   void visit(const Node& node) {
     if (is_onnx(node, "Conv") && convertible_conv(node)) return convert_conv(node);
+    if (node.domain == kRillDomain && node.op_type == kFusedElementwiseOp) {
+      return fused_elementwise(node);
+    }
     if (!node.domain.empty() || !single_output(node) || node.inputs.empty()) return keep(node);
     const std::string& x = node.inputs[0];
     if (!nhwc_.count(x)) return keep(node);
@@ -98,7 +102,7 @@ class Rewriter {
       return emit_nhwc(node, std::string(op), "", {nhwc_.at(x)});
     }
     if (op == "Add" && node.inputs.size() == 2 && nhwc_.count(node.inputs[1])) {
-      if (fuse_residual(node, 0) || fuse_residual(node, 1)) return;
+      if (fuse_residual(node, 0, false) || fuse_residual(node, 1, false)) return;
       ++stats_.elementwise;
       return emit_nhwc(node, "Add", "", {nhwc_.at(x), nhwc_.at(node.inputs[1])});
     }
@@ -159,7 +163,28 @@ class Rewriter {
     return true;
   }
 
-  bool fuse_residual(const Node& add, size_t conv_side) {
+  // An elementwise program runs unchanged on NHWC values when every operand is one: they are all
+  // rank 4, so numpy broadcasting commutes with the permutation. relu(a + b) (elementwise fusion
+  // makes it of ResNet's Add + Relu) is a convolution's residual and activation when it can be.
+  void fused_elementwise(const Node& node) {
+    const bool all_nhwc =
+        single_output(node) && !node.inputs.empty() &&
+        std::all_of(node.inputs.begin(), node.inputs.end(),
+                    [&](const std::string& in) { return !in.empty() && nhwc_.count(in); });
+    if (!all_nhwc) return keep(node);
+    const ElementwiseProgram program = decode_elementwise_program(node);
+    const bool add_relu = program.input_count == 2 && program.steps.size() == 2 &&
+                          program.steps[0].op == "Add" && program.steps[0].lhs != program.steps[0].rhs &&
+                          program.steps[1].op == "Relu" && program.steps[1].lhs == 2;
+    if (add_relu && (fuse_residual(node, 0, true) || fuse_residual(node, 1, true))) return;
+    std::vector<std::string> inputs;
+    for (const std::string& in : node.inputs) inputs.push_back(nhwc_.at(in));
+    ++stats_.elementwise;
+    emit_nhwc(node, node.op_type, node.domain, std::move(inputs));
+  }
+
+  // `add` computes [relu](inputs[0] + inputs[1]); the side `conv_side` may be a convolution's.
+  bool fuse_residual(const Node& add, size_t conv_side, bool relu) {
     if (!same_shape_) return false;
     const std::string& a = add.inputs[conv_side];
     const std::string& b = add.inputs[1 - conv_side];
@@ -174,6 +199,10 @@ class Rewriter {
     Node moved = *conv;
     moved.inputs.resize(3);  // B may be absent ("")
     moved.inputs.push_back(nhwc_.at(b));
+    if (relu) {
+      moved.attributes[std::string(kActivationAttribute)] = std::string("Relu");
+      ++stats_.activations_fused;
+    }
     dead_[old_index] = true;
     out_.push_back(std::move(moved));
     dead_.push_back(false);

@@ -10,15 +10,17 @@
 //  - an NCHW value read by a converted node gets one Transpose to NHWC (at the graph's input,
 //    normally), and an NHWC value read by a node that needs NCHW gets one Transpose back, placed
 //    lazily before its first such reader, so no pair of inverse transposes is ever made;
-//  - Relu, LeakyRelu, Sigmoid and Tanh of an NHWC value, and Add of two NHWC values (both rank 4,
-//    so broadcasting commutes with the permutation), run on the NHWC values;
+//  - Relu, LeakyRelu, Sigmoid and Tanh of an NHWC value, and Add or a rill.FusedElementwise of
+//    NHWC values only (all rank 4, so broadcasting commutes with the permutation), run on the
+//    NHWC values;
 //  - MaxPool / AveragePool of an NHWC value become rill.MaxPoolNhwc / rill.AveragePoolNhwc;
 //    GlobalAveragePool becomes ReduceMean over axes 1, 2 (keepdims), whose [N,1,1,C] result is
 //    the NCHW [N,C,1,1] by a Reshape (no data moves);
 //  - Add(conv, other) becomes the convolution's residual input Z when the convolution has no
 //    activation, no other reader, and `same_shape` says both operands have the same shape for
-//    every input shape (Z is never broadcast); a Relu of a convolution with no other reader
-//    becomes its fused activation. Both are cuDNN's conv + bias + Z + relu in one call (Note
+//    every input shape (Z is never broadcast); so does relu(a + b) as elementwise fusion encodes
+//    ResNet's Add + Relu (with the Relu as the activation); a Relu of a convolution with no other
+//    reader becomes its fused activation. Both are cuDNN's conv + bias + Z + relu in one call (Note
 //    [Fused residual convolutions] in kernels/cudnn_conv.h).
 // On ResNet-50 that leaves one Transpose (the input) and no other layout conversion. The pass
 // runs after optimize() (activations are already fused into Conv), on the float32 graph, before

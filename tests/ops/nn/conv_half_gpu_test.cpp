@@ -5,6 +5,7 @@
 
 #include "gpu_test.h"
 #include "nn_test_util.h"
+#include "ops/channels_last.h"
 
 namespace rill::testing::nn {
 namespace {
