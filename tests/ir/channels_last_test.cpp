@@ -116,13 +116,18 @@ TEST(ChannelsLast, ResNetLikeGraphKeepsItsOutputsWithOneTranspose) {
   EXPECT_EQ(count_op(graph, "ReduceMean"), 1u);
   EXPECT_EQ(count_op(graph, "Reshape"), 1u);
   EXPECT_EQ(graph.nodes.front().op_type, "Transpose");  // at the input
+  // The 3-channel stem reads its input padded to 8 channels, its filter padded alike.
+  EXPECT_EQ(stats.channel_pads, 1u);
+  EXPECT_EQ(count_op(graph, "Pad"), 1u);
+  EXPECT_EQ(graph.nodes[1].op_type, "Pad");
+  EXPECT_EQ(graph.initializers.at(graph.nodes[2].inputs[1]).shape(), (Shape{8, 3, 3, 8}));
   // Filters are KRSC initializers; the NCHW originals are gone.
   EXPECT_EQ(graph.initializers.count("stem.w"), 0u);
   for (const Node& n : graph.nodes) {
     if (n.op_type == kConvNhwcOp) {
       EXPECT_EQ(n.domain, "rill");
       EXPECT_EQ(graph.initializers.at(n.inputs[1]).shape()[3],
-                original.initializers.at(n.name + ".w").shape()[1]);
+                std::max<int64_t>(8, original.initializers.at(n.name + ".w").shape()[1]));
     }
   }
 
@@ -190,9 +195,10 @@ TEST(ChannelsLast, NchwReadersGetOneTransposeBack) {
   g.nodes.push_back(node("s1", "Softmax", {"y"}, {"a"}, {{"axis", int64_t{1}}}));
   g.nodes.push_back(node("s2", "Softmax", {"y"}, {"b"}, {{"axis", int64_t{2}}}));
   const Graph original = g;
-  const ChannelsLastStats stats = convert_to_channels_last(g, kAllSame);
+  const ChannelsLastStats stats = convert_to_channels_last(g, kAllSame, 1);  // no channel pad
   g.validate();
   EXPECT_EQ(stats.transposes, 2u);  // in, and once back for both readers and the output
+  EXPECT_EQ(count_op(g, "Pad"), 0u);
   const HostTensor x = random_floats({1, 4, 6, 6}, 8);
   const auto before = engine::run_graph_on_cpu(original, {{"x", x}});
   const auto after = engine::run_graph_on_cpu(g, {{"x", x}});
@@ -242,12 +248,13 @@ TEST(ChannelsLast, ResNet50HasOneTransposeAtTheInput) {
   EXPECT_EQ(count_op(graph, "Relu"), 0u);
   EXPECT_EQ(count_op(graph, "Add"), 0u);
   EXPECT_EQ(count_op(graph, "rill.FusedElementwise"), 0u);
-  // Transpose, 53 convolutions, max pool, ReduceMean, Reshape, Flatten, Gemm.
+  // Transpose, Pad, 53 convolutions, max pool, ReduceMean, Reshape, Flatten, Gemm.
   std::string listing;
   for (const Node& n : graph.nodes) {
     if (n.op_type != kConvNhwcOp) listing += n.op_type + " ";
   }
-  EXPECT_EQ(graph.nodes.size(), 59u) << listing;
+  EXPECT_EQ(stats.channel_pads, 1u);
+  EXPECT_EQ(graph.nodes.size(), 60u) << listing;
   const engine::GraphShapes after = engine::infer_graph_shapes(graph, {{"input", {2, 3, 224, 224}}});
   EXPECT_EQ(after.descs[after.id(graph.outputs[0].name)].shape, (Shape{2, 1000}));
 }

@@ -61,7 +61,8 @@ HostTensor permute(const HostTensor& in, const std::vector<int64_t>& perm) {
 
 class Rewriter {
  public:
-  Rewriter(Graph& graph, const SameShape& same_shape) : graph_(graph), same_shape_(same_shape) {
+  Rewriter(Graph& graph, const SameShape& same_shape, int64_t pad_channels_to)
+      : graph_(graph), same_shape_(same_shape), pad_channels_to_(pad_channels_to) {
     for (const ValueInfo& v : graph.inputs) defined_.insert(v.name);
     for (const auto& [name, tensor] : graph.initializers) defined_.insert(name);
     for (const ValueInfo& v : graph.outputs) {
@@ -126,19 +127,69 @@ class Rewriter {
     return w != graph_.initializers.end() && w->second.shape().size() == 4;
   }
 
+  // Input channels to pad with zeros: an ungrouped convolution with few channels (the RGB stem)
+  // gets them up to pad_channels_to_, where cuDNN's half NHWC tensor-core kernels want a
+  // multiple of 8 (16-byte vectors). Zero channels of X against zero taps of W add nothing.
+  int64_t channel_padding(const Node& node) const {
+    const int64_t c = graph_.initializers.at(node.inputs[1]).shape()[1];
+    if (pad_channels_to_ <= 1 || node.attr_int("group", 1) != 1 || c >= pad_channels_to_) return 0;
+    return pad_channels_to_ - c;
+  }
+
   void convert_conv(const Node& node) {
     const std::string& w = node.inputs[1];
+    const int64_t padding = channel_padding(node);
     auto permuted = permuted_weights_.find(w);
     if (permuted == permuted_weights_.end()) {
       const std::string name = fresh_value(w + "_krsc");
-      graph_.initializers[name] = permute(graph_.initializers.at(w), kToNhwc);
+      HostTensor krsc = permute(graph_.initializers.at(w), kToNhwc);
+      if (padding > 0) krsc = pad_last_dim(krsc, padding);
+      graph_.initializers[name] = std::move(krsc);
       defined_.insert(name);
       permuted = permuted_weights_.emplace(w, name).first;
     }
-    std::vector<std::string> inputs{to_nhwc(node.inputs[0]), permuted->second};
+    std::string x = to_nhwc(node.inputs[0]);
+    if (padding > 0) x = padded_channels(x, padding);
+    std::vector<std::string> inputs{x, permuted->second};
     if (node.has_input(2)) inputs.push_back(node.inputs[2]);
     ++stats_.convs;
     emit_nhwc(node, std::string(kConvNhwcOp), "rill", std::move(inputs));
+  }
+
+  // `t` [..., C] -> [..., C + padding], zeros after the data.
+  static HostTensor pad_last_dim(const HostTensor& t, int64_t padding) {
+    Shape shape = t.shape();
+    const int64_t c = shape.back();
+    shape.back() += padding;
+    HostTensor out(t.dtype(), shape);  // zero-filled
+    const size_t size = dtype_size(t.dtype());
+    const int64_t rows = t.elements() / c;
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy_n(t.raw() + static_cast<size_t>(r * c) * size, static_cast<size_t>(c) * size,
+                  out.raw() + static_cast<size_t>(r * (c + padding)) * size);
+    }
+    return out;
+  }
+
+  // NHWC value `x` with `padding` zero channels appended (one Pad node per value and amount).
+  std::string padded_channels(const std::string& x, int64_t padding) {
+    const std::string key = x + "#" + std::to_string(padding);
+    const auto cached = padded_.find(key);
+    if (cached != padded_.end()) return cached->second;
+    const std::string pads = fresh_value(x + "_channel_pads");
+    graph_.initializers[pads] = HostTensor::from<int64_t>(
+        {8}, std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, padding});
+    defined_.insert(pads);
+    Node pad;
+    pad.name = fresh_node(x + "/pad_channels");
+    pad.op_type = "Pad";
+    pad.inputs = {x, pads};
+    const std::string out = fresh_value(x + "_padded");
+    pad.outputs = {out};
+    push(std::move(pad));
+    ++stats_.channel_pads;
+    padded_.emplace(key, out);
+    return out;
   }
 
   // The convolution producing NHWC value `v`, when it is live and `original` (v's NCHW name) has
@@ -346,6 +397,7 @@ class Rewriter {
 
   Graph& graph_;
   const SameShape& same_shape_;
+  int64_t pad_channels_to_;
   ChannelsLastStats stats_;
   std::vector<Node> out_;
   std::vector<bool> dead_;
@@ -356,13 +408,15 @@ class Rewriter {
   std::unordered_set<std::string> graph_outputs_;
   std::unordered_set<std::string> values_, node_names_;  // names taken
   std::unordered_map<std::string, std::string> permuted_weights_;
+  std::unordered_map<std::string, std::string> padded_;  // "value#padding" -> padded value
   std::string reshape_shape_;
 };
 
 }  // namespace
 
-ChannelsLastStats convert_to_channels_last(Graph& graph, const SameShape& same_shape) {
-  return Rewriter(graph, same_shape).run();
+ChannelsLastStats convert_to_channels_last(Graph& graph, const SameShape& same_shape,
+                                           int64_t pad_channels_to) {
+  return Rewriter(graph, same_shape, pad_channels_to).run();
 }
 
 }  // namespace rill::ir

@@ -6,7 +6,10 @@
 // then needs no layout conversion inside the call. ONNX graphs are NCHW, so this pass rewrites
 // 2-D Conv nodes (weights known at build time, symmetric pads) into rill.ConvNhwc (ops/nn
 // channels_last.h) and keeps values in NHWC for as long as their readers allow:
-//  - each Conv's filter initializer is permuted once, here, to KRSC;
+//  - each Conv's filter initializer is permuted once, here, to KRSC; an ungrouped Conv with
+//    fewer input channels than pad_channels_to (the RGB stem) gets zero channels appended to its
+//    filter and, by one Pad node, to its input: cuDNN's half NHWC tensor-core kernels want C a
+//    multiple of 8, and a 3-channel stem would otherwise fall back to slow kernels;
 //  - an NCHW value read by a converted node gets one Transpose to NHWC (at the graph's input,
 //    normally), and an NHWC value read by a node that needs NCHW gets one Transpose back, placed
 //    lazily before its first such reader, so no pair of inverse transposes is ever made;
@@ -22,7 +25,7 @@
 //    ResNet's Add + Relu (with the Relu as the activation); a Relu of a convolution with no other
 //    reader becomes its fused activation. Both are cuDNN's conv + bias + Z + relu in one call (Note
 //    [Fused residual convolutions] in kernels/cudnn_conv.h).
-// On ResNet-50 that leaves one Transpose (the input) and no other layout conversion. The pass
+// On ResNet-50 that leaves one Transpose and one Pad (the input) and no other layout conversion. The pass
 // runs after optimize() (activations are already fused into Conv), on the float32 graph, before
 // the reduced-precision rewrite, which then runs the new ops in half (their gpu_dtypes say so).
 // The engine builder runs it for reduced-precision engines only: float32 convolutions keep
@@ -30,6 +33,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -52,9 +56,12 @@ struct ChannelsLastStats {
   size_t residuals_fused = 0;    //!< Add folded into a convolution as Z
   size_t activations_fused = 0;  //!< Relu folded into a convolution
   size_t transposes = 0;         //!< Transpose nodes inserted
+  size_t channel_pads = 0;       //!< Pad nodes inserted (input channels up to pad_channels_to)
 };
 
-//! Rewrites `graph` as Note [Channels-last layout] says. Without `same_shape`, no Add is fused.
-ChannelsLastStats convert_to_channels_last(Graph& graph, const SameShape& same_shape = {});
+//! Rewrites `graph` as Note [Channels-last layout] says. Without `same_shape`, no Add is fused;
+//! with pad_channels_to <= 1, no channels are padded.
+ChannelsLastStats convert_to_channels_last(Graph& graph, const SameShape& same_shape = {},
+                                           int64_t pad_channels_to = 8);
 
 }  // namespace rill::ir
