@@ -270,9 +270,13 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
     // with IMPLICIT_PRECOMP_GEMM.
     // cudnnConvolutionBiasActivationForward can still answer NOT_SUPPORTED for other algorithms
     // at run time, where there is no way back; the GEMM-based ones are safe.
-    const auto fusable = [fusion](cudnnConvolutionFwdAlgo_t algo) {
+    // Half data keeps to IMPLICIT_PRECOMP_GEMM, the one algorithm documented for every fused
+    // configuration.
+    const bool half = is_half(s.dtype);
+    const auto fusable = [fusion, half](cudnnConvolutionFwdAlgo_t algo) {
       return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
-             (fusion == ConvFusion::kBiasRelu && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+             (!half && fusion == ConvFusion::kBiasRelu &&
+              algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
     };
     const auto prefer = [&](cudnnConvolutionFwdAlgo_t algo) {
       return fusion != ConvFusion::kNone && fusable(algo);
@@ -320,7 +324,7 @@ std::string CudnnConvForward::describe() const {
   return text;
 }
 
-void CudnnConvForward::run(cudnnHandle_t handle, const void* x, const void* w, const void* bias,
+bool CudnnConvForward::run(cudnnHandle_t handle, const void* x, const void* w, const void* bias,
                            const void* z, void* y, void* workspace, cudaStream_t stream) const {
   const Descriptors& d = *desc_;
   if (residual_ && z == nullptr) {
@@ -332,19 +336,26 @@ void CudnnConvForward::run(cudnnHandle_t handle, const void* x, const void* w, c
   const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(algo_);
   if (fused_) {
     // alpha2 = 0 without a residual: z (given as y) is not read.
-    RILL_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
+    const cudnnStatus_t status = cudnnConvolutionBiasActivationForward(
         handle, &one, d.x.get(), x, d.w.get(), w, d.conv.get(), algo, workspace, workspace_bytes_,
         residual_ ? &one : &zero, d.y.get(), residual_ ? z : y, d.bias.get(), bias,
-        d.activation.get(), d.y.get(), y));
-  } else {
-    // Unfused residual: Y = Z, then Y = conv + 1 * Y (Note [Fused residual convolutions]).
-    if (residual_) {
-      RILL_CUDA_CHECK(cudaMemcpyAsync(y, z, y_bytes_, cudaMemcpyDeviceToDevice, stream));
+        d.activation.get(), d.y.get(), y);
+    // The fused call checks its configuration before it launches anything, and may refuse one
+    // the heuristics offered (Note [Fused residual convolutions]); the unfused sequence below
+    // uses the same algorithm and workspace, so it can stand in at no cost in safety.
+    if (status != CUDNN_STATUS_NOT_SUPPORTED) {
+      RILL_CUDNN_CHECK(status);
+      return true;
     }
-    RILL_CUDNN_CHECK(cudnnConvolutionForward(handle, &one, d.x.get(), x, d.w.get(), w, d.conv.get(),
-                                             algo, workspace, workspace_bytes_,
-                                             residual_ ? &one : &zero, d.y.get(), y));
   }
+  // Unfused residual: Y = Z, then Y = conv + 1 * Y (Note [Fused residual convolutions]).
+  if (residual_) {
+    RILL_CUDA_CHECK(cudaMemcpyAsync(y, z, y_bytes_, cudaMemcpyDeviceToDevice, stream));
+  }
+  RILL_CUDNN_CHECK(cudnnConvolutionForward(handle, &one, d.x.get(), x, d.w.get(), w, d.conv.get(),
+                                           algo, workspace, workspace_bytes_,
+                                           residual_ ? &one : &zero, d.y.get(), y));
+  return false;
 }
 
 // ---- backward data ----------------------------------------------------------------------------

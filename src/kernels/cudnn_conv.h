@@ -27,7 +27,8 @@
 // its heuristics are one call, and its restrictions are known (see the algorithm rule in
 // CudnnConvForward::plan); a backend operation graph (conv -> add bias -> add Z -> relu) needs
 // engine-config filtering and variant packs we could not validate without a GPU. When the chosen
-// algorithm cannot fuse, run() falls back to copy Z into Y, conv with beta = 1 (Y = conv + Z),
+// algorithm cannot fuse, or cuDNN refuses the fused call at run time (it may, for configurations
+// its heuristics offered), run() falls back to copy Z into Y, conv with beta = 1 (Y = conv + Z),
 // and the caller applies bias and activation, so the result is the same either way.
 #pragma once
 
@@ -88,8 +89,11 @@ class CudnnConvForward {
 
   //! Y = conv(X, W) [+ Z when planned with residual] [+ bias, relu when fused()]. Binds `handle`
   //! to `stream` (Note [cuDNN stream binding]). Asynchronous, allocation-free, capturable.
-  void run(cudnnHandle_t handle, const void* x, const void* w, const void* bias, const void* z,
-           void* y, void* workspace, cudaStream_t stream) const;
+  //! Returns whether bias and activation were applied: false when not fused(), or when cuDNN
+  //! refused the fused call at run time and the unfused sequence ran instead; the caller then
+  //! applies them (Z is added either way).
+  [[nodiscard]] bool run(cudnnHandle_t handle, const void* x, const void* w, const void* bias,
+                         const void* z, void* y, void* workspace, cudaStream_t stream) const;
 
  private:
   struct Descriptors;

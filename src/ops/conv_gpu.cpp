@@ -42,9 +42,10 @@ class ConvKernel final : public GpuKernel {
       x = workspace;
       workspace += pad_bytes_;
     }
-    conv_.run(cudnn_of(launch), x, launch.inputs[1], bias, z, launch.outputs[0], workspace,
-              launch.stream);
-    if (epilogue_) {
+    const bool fused = conv_.run(cudnn_of(launch), x, launch.inputs[1], bias, z,
+                                 launch.outputs[0], workspace, launch.stream);
+    // A planned fusion cuDNN refused at run time leaves bias and activation to us as well.
+    if (epilogue_ || (!fused && conv_.fused())) {
       kernels::launch_bias_activation(dtype_, bias_activation_, launch.outputs[0], bias,
                                       launch.outputs[0], launch.stream);
     }
