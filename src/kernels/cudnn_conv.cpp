@@ -159,11 +159,11 @@ Perf choose(const Perf* results, int count, const ConvShape& s, size_t max_works
   const bool half = is_half(s.dtype);
   auto qualifies = [&](const Perf& r) {
     if (r.status != CUDNN_STATUS_SUCCESS || r.memory > max_workspace) return false;
-    if (!accurate_enough(r.algo) && !s.allow_tf32) return false;
     if (half) return accurate_enough(r.algo);
+    if (s.allow_tf32) return true;
     const bool tensor_op = r.mathType == CUDNN_TENSOR_OP_MATH ||
                            r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    return s.allow_tf32 || !tensor_op;
+    return !tensor_op && accurate_enough(r.algo);
   };
   auto finish = [&](Perf chosen) {
     if (!half && !s.allow_tf32) chosen.mathType = CUDNN_FMA_MATH;

@@ -21,8 +21,6 @@
 
 namespace rill::ops::nn {
 
-inline constexpr DTypeSet kConvGpuDTypes{DType::kFloat32, DType::kFloat16, DType::kBFloat16};
-
 //! The permutation that takes [N, C, spatial...] to [N, spatial..., C] (rank >= 3), and back.
 std::vector<int64_t> to_channels_last_perm(size_t rank);
 std::vector<int64_t> to_channels_first_perm(size_t rank);

@@ -78,7 +78,7 @@ class ConvKernel final : public GpuKernel {
 std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const ConvSetup& s,
                                             bool channels_last, int residual_input) {
   const DType dtype = ctx.inputs[0].dtype;
-  require_gpu_dtype(ctx.node, dtype, kConvGpuDTypes);
+  require_gpu_dtype(ctx.node, dtype, kFloatDTypes);
   const Geometry& g = s.geometry;
   const int off = 3 - g.spatial;
 

@@ -26,13 +26,9 @@ class PoolKernel final : public GpuKernel {
   kernels::PoolParams params_;
 };
 
-}  // namespace
-
-namespace {
-
 std::unique_ptr<GpuKernel> make_pool_kernel(const GpuPrepareContext& ctx, const PoolSetup& s,
                                             bool channels_last) {
-  require_gpu_dtype(ctx.node, ctx.inputs[0].dtype, kConvGpuDTypes);
+  require_gpu_dtype(ctx.node, ctx.inputs[0].dtype, kFloatDTypes);
   const Geometry& g = s.geometry;
   kernels::PoolParams p;
   p.kind = s.max ? kernels::PoolKind::kMax : kernels::PoolKind::kAverage;
