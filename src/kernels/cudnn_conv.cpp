@@ -349,7 +349,7 @@ bool CudnnConvForward::run(cudnnHandle_t handle, const void* x, const void* w, c
     }
   }
   // Unfused residual: Y = Z, then Y = conv + 1 * Y (Note [Fused residual convolutions]).
-  if (residual_) {
+  if (residual_ && y != z) {
     RILL_CUDA_CHECK(cudaMemcpyAsync(y, z, y_bytes_, cudaMemcpyDeviceToDevice, stream));
   }
   RILL_CUDNN_CHECK(cudnnConvolutionForward(handle, &one, d.x.get(), x, d.w.get(), w, d.conv.get(),

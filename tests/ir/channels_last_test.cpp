@@ -10,6 +10,7 @@
 #include "engine/cpu_executor.h"
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
+#include "engine/reduced_precision.h"
 #include "graph_builder.h"
 #include "ir/passes/channels_last.h"
 #include "ir/passes/optimize.h"
@@ -168,6 +169,30 @@ TEST(ChannelsLast, AfterTheStandardPipeline) {
   EXPECT_EQ(with_z_and_relu, 2u);
   const HostTensor x = random_floats({2, 3, 16, 16}, 5);
   EXPECT_LT(relative_error(run(graph, x), run(original, x)), 1e-5);
+}
+
+// Then the reduced-precision rewrite, as a float16 engine build runs it: the channels-last ops
+// run in float16 (their gpu_dtypes say so) and the graph still computes the model, to float16
+// accuracy, on the CPU references.
+TEST(ChannelsLast, ChannelsLastOpsRunInHalfAfterTheReducedPrecisionRewrite) {
+  const Graph original = resnet_like(2);
+  Graph graph = original;
+  optimize(graph, &engine::evaluate_on_host);
+  convert_to_channels_last(graph, kAllSame);
+  const std::map<std::string, Shape> shapes{{"x", {2, 3, 16, 16}}};
+  engine::convert_to_reduced_precision(graph, DType::kFloat16, shapes);
+  graph.validate();
+  const engine::GraphShapes after = engine::infer_graph_shapes(graph, shapes);
+  size_t half_ops = 0;
+  for (const Node& n : graph.nodes) {
+    if (n.op_type == kConvNhwcOp || n.op_type == kMaxPoolNhwcOp) {
+      EXPECT_EQ(after.descs[after.id(n.outputs[0])].dtype, DType::kFloat16) << n.name;
+      ++half_ops;
+    }
+  }
+  EXPECT_EQ(half_ops, 7u);
+  const HostTensor x = random_floats({2, 3, 16, 16}, 11);
+  EXPECT_LT(relative_error(run(graph, x), run(original, x)), 1e-2);
 }
 
 TEST(ChannelsLast, WithoutShapeKnowledgeAddsStayNhwcAdds) {
