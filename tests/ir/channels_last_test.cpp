@@ -233,6 +233,30 @@ TEST(ChannelsLast, NchwReadersGetOneTransposeBack) {
   }
 }
 
+TEST(ChannelsLast, ModelTransposeFromNhwcCancels) {
+  Graph g;
+  g.opset = 17;
+  g.inputs = {value("x", {1, 6, 6, 8})};  // NHWC, as a TensorFlow export has it
+  g.outputs = {value("y", {1, 8, 6, 6})};
+  g.initializers["w"] = random_floats({8, 8, 3, 3}, 3);
+  g.nodes.push_back(node("to_nchw", "Transpose", {"x"}, {"x_nchw"},
+                         {{"perm", std::vector<int64_t>{0, 3, 1, 2}}}));
+  g.nodes.push_back(node("conv", "Conv", {"x_nchw", "w"}, {"c"},
+                         {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  g.nodes.push_back(node("relu", "Relu", {"c"}, {"y"}));
+  const Graph original = g;
+  const ChannelsLastStats stats = convert_to_channels_last(g, kAllSame);
+  g.validate();
+  EXPECT_EQ(stats.cancelled, 1u);
+  // The conv reads x itself; one Transpose remains, back to NCHW for the output.
+  EXPECT_EQ(op_types(g), (std::vector<std::string>{std::string(kConvNhwcOp), "Transpose"}));
+  EXPECT_EQ(g.nodes[0].inputs[0], "x");
+  const HostTensor x = random_floats({1, 6, 6, 8}, 9);
+  EXPECT_LT(relative_error(engine::run_graph_on_cpu(g, {{"x", x}}).at("y"),
+                           engine::run_graph_on_cpu(original, {{"x", x}}).at("y")),
+            1e-6);
+}
+
 TEST(ChannelsLast, LeavesAsymmetricPadsAndNon2dConvsAlone) {
   Graph g;
   g.opset = 17;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/passes/activation_fusion.h"
+#include "ir/passes/dead_node_elimination.h"
 #include "ir/passes/elementwise_fusion.h"
 
 namespace rill::ir {
@@ -115,6 +116,16 @@ class Rewriter {
     }
     if (op == "GlobalAveragePool" && node.inputs.size() == 1) return global_average_pool(node);
     keep(node);
+  }
+
+  // A model's own NHWC -> NCHW Transpose (an NHWC input, say): its input is the NHWC form of its
+  // output, so converted readers take the input directly and the pair cancels (the Transpose
+  // dies unless an NCHW reader keeps it).
+  void note_model_transpose(const Node& node) {
+    if (is_onnx(node, "Transpose") && node.inputs.size() == 1 && single_output(node) &&
+        node.attr_ints("perm") == kToNchw && !nhwc_.count(node.outputs[0])) {
+      nhwc_[node.outputs[0]] = node.inputs[0];
+    }
   }
 
   // A 2-D Conv whose filter is known (it is permuted here) and whose pads cuDNN can take.
@@ -327,6 +338,7 @@ class Rewriter {
       if (!out.empty()) defined_.insert(out);
     }
     push(node);
+    note_model_transpose(node);
   }
 
   std::string to_nhwc(const std::string& value) {
@@ -393,6 +405,7 @@ class Rewriter {
     for (auto it = graph_.value_info.begin(); it != graph_.value_info.end();) {
       it = defined_.count(it->first) ? std::next(it) : graph_.value_info.erase(it);
     }
+    stats_.cancelled = eliminate_dead_nodes(graph_);
   }
 
   Graph& graph_;

@@ -12,7 +12,8 @@
 //    multiple of 8, and a 3-channel stem would otherwise fall back to slow kernels;
 //  - an NCHW value read by a converted node gets one Transpose to NHWC (at the graph's input,
 //    normally), and an NHWC value read by a node that needs NCHW gets one Transpose back, placed
-//    lazily before its first such reader, so no pair of inverse transposes is ever made;
+//    lazily before its first such reader, so no pair of inverse transposes is ever made; a
+//    model's own NHWC -> NCHW Transpose cancels against the conversion its readers would need;
 //  - Relu, LeakyRelu, Sigmoid and Tanh of an NHWC value, and Add or a rill.FusedElementwise of
 //    NHWC values only (all rank 4, so broadcasting commutes with the permutation), run on the
 //    NHWC values;
@@ -57,6 +58,7 @@ struct ChannelsLastStats {
   size_t activations_fused = 0;  //!< Relu folded into a convolution
   size_t transposes = 0;         //!< Transpose nodes inserted
   size_t channel_pads = 0;       //!< Pad nodes inserted (input channels up to pad_channels_to)
+  size_t cancelled = 0;          //!< nodes left dead (a model's own NHWC -> NCHW Transposes)
 };
 
 //! Rewrites `graph` as Note [Channels-last layout] says. Without `same_shape`, no Add is fused;
