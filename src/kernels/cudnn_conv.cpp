@@ -126,8 +126,7 @@ ConvDescPtr make_conv(const ConvShape& s) {
   ConvDescPtr desc(raw);
   RILL_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(raw, cudnn_spatial(s), pads.data(),
                                                    strides.data(), dilations.data(),
-                                                   CUDNN_CROSS_CORRELATION,
-                                                   compute_type(s.dtype)));
+                                                   CUDNN_CROSS_CORRELATION, compute_type(s.dtype)));
   RILL_CUDNN_CHECK(cudnnSetConvolutionGroupCount(raw, to_int(s.group, "group")));
   RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(raw, base_math(s)));
   return desc;
@@ -154,15 +153,15 @@ bool accurate_enough(cudnnConvolutionBwdDataAlgo_t algo) {
 // non-fused Winograd. When `preferred` is given, the first qualifying result it accepts wins over
 // earlier ones (half data only: a fusable algorithm saves the epilogue's pass over Y).
 template <class Perf, class Algo, class Prefer>
-Perf choose(const Perf* results, int count, const ConvShape& s, size_t max_workspace,
-            Algo fallback, Prefer&& preferred) {
+Perf choose(const Perf* results, int count, const ConvShape& s, size_t max_workspace, Algo fallback,
+            Prefer&& preferred) {
   const bool half = is_half(s.dtype);
   auto qualifies = [&](const Perf& r) {
     if (r.status != CUDNN_STATUS_SUCCESS || r.memory > max_workspace) return false;
     if (half) return accurate_enough(r.algo);
     if (s.allow_tf32) return true;
-    const bool tensor_op = r.mathType == CUDNN_TENSOR_OP_MATH ||
-                           r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    const bool tensor_op =
+        r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     return !tensor_op && accurate_enough(r.algo);
   };
   auto finish = [&](Perf chosen) {
@@ -235,8 +234,8 @@ CudnnConvForward::CudnnConvForward(CudnnConvForward&&) noexcept = default;
 CudnnConvForward& CudnnConvForward::operator=(CudnnConvForward&&) noexcept = default;
 CudnnConvForward::~CudnnConvForward() = default;
 
-CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s,
-                                        ConvFusion fusion, bool residual) {
+CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s, ConvFusion fusion,
+                                        bool residual) {
   if (handle == nullptr) {
     throw Error(ErrorKind::kInternal, "cuDNN convolution planned without a cuDNN handle");
   }
@@ -294,9 +293,9 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
                   (fusion == ConvFusion::kBiasRelu || fusion == ConvFusion::kBiasIdentity);
     plan.relu_ = fusion == ConvFusion::kBiasRelu;
     plan.residual_ = residual;
-    plan.y_bytes_ = static_cast<size_t>(s.batch * s.out_channels * s.output[0] * s.output[1] *
-                                        s.output[2]) *
-                    dtype_size(s.dtype);
+    plan.y_bytes_ =
+        static_cast<size_t>(s.batch * s.out_channels * s.output[0] * s.output[1] * s.output[2]) *
+        dtype_size(s.dtype);
     if (plan.fused_) {
       ConvShape bias_shape = s;
       bias_shape.batch = 1;
@@ -317,8 +316,7 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
 
 std::string CudnnConvForward::describe() const {
   std::string text = std::string("cudnn conv ") + fwd_algo_name(algo_) + " " +
-                     std::string(dtype_name(shape_.dtype)) +
-                     (shape_.channels_last ? " nhwc" : "");
+                     std::string(dtype_name(shape_.dtype)) + (shape_.channels_last ? " nhwc" : "");
   if (residual_) text += " +residual";
   if (fused_) text += relu_ ? " +bias+relu" : " +bias";
   return text;

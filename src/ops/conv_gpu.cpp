@@ -34,16 +34,16 @@ class ConvKernel final : public GpuKernel {
   void enqueue(const GpuLaunch& launch) const override {
     const void* x = launch.inputs[0];
     const void* bias = has_bias_ ? launch.inputs[2] : nullptr;
-    const void* z = residual_input_ >= 0 ? launch.inputs[static_cast<size_t>(residual_input_)]
-                                         : nullptr;
+    const void* z =
+        residual_input_ >= 0 ? launch.inputs[static_cast<size_t>(residual_input_)] : nullptr;
     auto* workspace = static_cast<std::byte*>(launch.workspace);
     if (pad_input_) {
       kernels::launch_window_copy(dtype_, pad_, x, workspace, launch.stream);
       x = workspace;
       workspace += pad_bytes_;
     }
-    const bool fused = conv_.run(cudnn_of(launch), x, launch.inputs[1], bias, z,
-                                 launch.outputs[0], workspace, launch.stream);
+    const bool fused = conv_.run(cudnn_of(launch), x, launch.inputs[1], bias, z, launch.outputs[0],
+                                 workspace, launch.stream);
     // A planned fusion cuDNN refused at run time leaves bias and activation to us as well.
     if (epilogue_ || (!fused && conv_.fused())) {
       kernels::launch_bias_activation(dtype_, bias_activation_, launch.outputs[0], bias,

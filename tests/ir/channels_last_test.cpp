@@ -1,10 +1,11 @@
 // The channels-last layout pass (ir/passes/channels_last.h) on a small ResNet-like graph: the
 // rewritten graph computes what the original did (CPU references of every op, through the
 // engine's CPU executor), and only the expected layout conversions remain.
-#include <gtest/gtest.h>
+#include "ir/passes/channels_last.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <gtest/gtest.h>
 #include <random>
 
 #include "engine/cpu_executor.h"
@@ -12,7 +13,6 @@
 #include "engine/host_evaluation.h"
 #include "engine/reduced_precision.h"
 #include "graph_builder.h"
-#include "ir/passes/channels_last.h"
 #include "ir/passes/optimize.h"
 #include "onnx/importer.h"
 
@@ -74,8 +74,8 @@ Graph resnet_like(int64_t batch) {
   g.nodes.push_back(node("flatten", "Flatten", {"gap_out"}, {"flat"}));
   g.initializers["fc.w"] = random_floats({5, 16}, ++seed, 0.5f);
   g.initializers["fc.b"] = random_floats({5}, ++seed, 0.1f);
-  g.nodes.push_back(node("fc", "Gemm", {"flat", "fc.w", "fc.b"}, {"logits"},
-                         {{"transB", int64_t{1}}}));
+  g.nodes.push_back(
+      node("fc", "Gemm", {"flat", "fc.w", "fc.b"}, {"logits"}, {{"transB", int64_t{1}}}));
   g.validate();
   return g;
 }
@@ -215,8 +215,8 @@ TEST(ChannelsLast, NchwReadersGetOneTransposeBack) {
   g.inputs = {value("x", {1, 4, 6, 6})};
   g.outputs = {value("a", {1, 4, 6, 6}), value("b", {1, 4, 6, 6}), value("y", {1, 4, 6, 6})};
   g.initializers["w"] = random_floats({4, 4, 3, 3}, 3);
-  g.nodes.push_back(node("conv", "Conv", {"x", "w"}, {"y"},
-                         {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  g.nodes.push_back(
+      node("conv", "Conv", {"x", "w"}, {"y"}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
   g.nodes.push_back(node("s1", "Softmax", {"y"}, {"a"}, {{"axis", int64_t{1}}}));
   g.nodes.push_back(node("s2", "Softmax", {"y"}, {"b"}, {{"axis", int64_t{2}}}));
   const Graph original = g;
@@ -241,8 +241,8 @@ TEST(ChannelsLast, ModelTransposeFromNhwcCancels) {
   g.initializers["w"] = random_floats({8, 8, 3, 3}, 3);
   g.nodes.push_back(node("to_nchw", "Transpose", {"x"}, {"x_nchw"},
                          {{"perm", std::vector<int64_t>{0, 3, 1, 2}}}));
-  g.nodes.push_back(node("conv", "Conv", {"x_nchw", "w"}, {"c"},
-                         {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  g.nodes.push_back(
+      node("conv", "Conv", {"x_nchw", "w"}, {"c"}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
   g.nodes.push_back(node("relu", "Relu", {"c"}, {"y"}));
   const Graph original = g;
   const ChannelsLastStats stats = convert_to_channels_last(g, kAllSame);
@@ -263,9 +263,9 @@ TEST(ChannelsLast, LeavesAsymmetricPadsAndNon2dConvsAlone) {
   g.inputs = {value("x", {1, 2, 5, 5})};
   g.outputs = {value("y", {1, 2, 4, 4})};
   g.initializers["w"] = random_floats({2, 2, 2, 2}, 4);
-  g.nodes.push_back(node("conv", "Conv", {"x", "w"}, {"y"},
-                         {{"auto_pad", std::string("SAME_UPPER")}, {"strides",
-                          std::vector<int64_t>{2, 2}}}));
+  g.nodes.push_back(
+      node("conv", "Conv", {"x", "w"}, {"y"},
+           {{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<int64_t>{2, 2}}}));
   Graph rewritten = g;
   const ChannelsLastStats stats = convert_to_channels_last(rewritten, kAllSame);
   EXPECT_EQ(stats.convs, 0u);
@@ -304,7 +304,8 @@ TEST(ChannelsLast, ResNet50HasOneTransposeAtTheInput) {
   }
   EXPECT_EQ(stats.channel_pads, 1u);
   EXPECT_EQ(graph.nodes.size(), 60u) << listing;
-  const engine::GraphShapes after = engine::infer_graph_shapes(graph, {{"input", {2, 3, 224, 224}}});
+  const engine::GraphShapes after =
+      engine::infer_graph_shapes(graph, {{"input", {2, 3, 224, 224}}});
   EXPECT_EQ(after.descs[after.id(graph.outputs[0].name)].shape, (Shape{2, 1000}));
 }
 

@@ -22,9 +22,8 @@ bool is_onnx(const Node& node, std::string_view op) {
 }
 
 bool single_output(const Node& node) {
-  return node.outputs.size() == 1 ||
-         std::all_of(node.outputs.begin() + 1, node.outputs.end(),
-                     [](const std::string& o) { return o.empty(); });
+  return node.outputs.size() == 1 || std::all_of(node.outputs.begin() + 1, node.outputs.end(),
+                                                 [](const std::string& o) { return o.empty(); });
 }
 
 // cuDNN pads symmetrically, and the channels-last GPU path has no pad copy (conv_gpu.cpp).
@@ -188,8 +187,8 @@ class Rewriter {
     const auto cached = padded_.find(key);
     if (cached != padded_.end()) return cached->second;
     const std::string pads = fresh_value(x + "_channel_pads");
-    graph_.initializers[pads] = HostTensor::from<int64_t>(
-        {8}, std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, padding});
+    graph_.initializers[pads] =
+        HostTensor::from<int64_t>({8}, std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, padding});
     defined_.insert(pads);
     Node pad;
     pad.name = fresh_node(x + "/pad_channels");
@@ -236,7 +235,8 @@ class Rewriter {
     if (!all_nhwc) return keep(node);
     const ElementwiseProgram program = decode_elementwise_program(node);
     const bool add_relu = program.input_count == 2 && program.steps.size() == 2 &&
-                          program.steps[0].op == "Add" && program.steps[0].lhs != program.steps[0].rhs &&
+                          program.steps[0].op == "Add" &&
+                          program.steps[0].lhs != program.steps[0].rhs &&
                           program.steps[1].op == "Relu" && program.steps[1].lhs == 2;
     if (add_relu && (fuse_residual(node, 0, true) || fuse_residual(node, 1, true))) return;
     std::vector<std::string> inputs;

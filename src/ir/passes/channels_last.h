@@ -26,11 +26,11 @@
 //    ResNet's Add + Relu (with the Relu as the activation); a Relu of a convolution with no other
 //    reader becomes its fused activation. Both are cuDNN's conv + bias + Z + relu in one call (Note
 //    [Fused residual convolutions] in kernels/cudnn_conv.h).
-// On ResNet-50 that leaves one Transpose and one Pad (the input) and no other layout conversion. The pass
-// runs after optimize() (activations are already fused into Conv), on the float32 graph, before
-// the reduced-precision rewrite, which then runs the new ops in half (their gpu_dtypes say so).
-// The engine builder runs it for reduced-precision engines only: float32 convolutions keep
-// FMA math (no TF32), where cuDNN's NHWC kernels are not known to be faster.
+// On ResNet-50 that leaves one Transpose and one Pad (the input) and no other layout conversion.
+// The pass runs after optimize() (activations are already fused into Conv), on the float32 graph,
+// before the reduced-precision rewrite, which then runs the new ops in half (their gpu_dtypes say
+// so). The engine builder runs it for reduced-precision engines only: float32 convolutions keep FMA
+// math (no TF32), where cuDNN's NHWC kernels are not known to be faster.
 #pragma once
 
 #include <cstddef>

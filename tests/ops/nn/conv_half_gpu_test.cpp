@@ -46,7 +46,9 @@ const std::vector<Case>& resnet_cases() {
        {1, 3, 56, 56},
        {64, 3, 7, 7},
        true,
-       {{"strides", Ints{2, 2}}, {"pads", Ints{3, 3, 3, 3}}, {"rill_activation", std::string("Relu")}}},
+       {{"strides", Ints{2, 2}},
+        {"pads", Ints{3, 3, 3, 3}},
+        {"rill_activation", std::string("Relu")}}},
       {"3x3 64 + bias + relu",
        {2, 64, 28, 28},
        {64, 64, 3, 3},
@@ -54,17 +56,25 @@ const std::vector<Case>& resnet_cases() {
        {{"pads", Ints{1, 1, 1, 1}}, {"rill_activation", std::string("Relu")}}},
       {"1x1 256->64 + bias", {2, 256, 14, 14}, {64, 256, 1, 1}, true, {}},
       {"1x1 no bias", {2, 64, 14, 14}, {256, 64, 1, 1}, false, {}},
-      {"1x1/2 downsample + bias", {2, 128, 14, 14}, {256, 128, 1, 1}, true, {{"strides", Ints{2, 2}}}},
+      {"1x1/2 downsample + bias",
+       {2, 128, 14, 14},
+       {256, 128, 1, 1},
+       true,
+       {{"strides", Ints{2, 2}}}},
       {"3x3/2 + bias + relu",
        {1, 32, 15, 15},
        {48, 32, 3, 3},
        true,
-       {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}, {"rill_activation", std::string("Relu")}}},
+       {{"strides", Ints{2, 2}},
+        {"pads", Ints{1, 1, 1, 1}},
+        {"rill_activation", std::string("Relu")}}},
       {"depthwise 3x3 + bias + relu",
        {2, 32, 14, 14},
        {32, 1, 3, 3},
        true,
-       {{"group", int64_t{32}}, {"pads", Ints{1, 1, 1, 1}}, {"rill_activation", std::string("Relu")}}},
+       {{"group", int64_t{32}},
+        {"pads", Ints{1, 1, 1, 1}},
+        {"rill_activation", std::string("Relu")}}},
       {"sigmoid (unfused epilogue)",
        {1, 16, 12, 12},
        {16, 16, 3, 3},
@@ -90,7 +100,10 @@ TEST(ConvHalfGpu, NchwConvInEveryDType) {
                              tolerance(dtype));
     }
     SCOPED_TRACE(std::string("asymmetric pads ") + std::string(dtype_name(dtype)));
-    const Case asym{"asymmetric pads", {2, 8, 11, 9}, {6, 8, 3, 2}, true,
+    const Case asym{"asymmetric pads",
+                    {2, 8, 11, 9},
+                    {6, 8, 3, 2},
+                    true,
                     {{"strides", Ints{2, 1}}, {"pads", Ints{1, 0, 2, 1}}}};
     expect_gpu_matches_cpu(make_case("Conv", conv_inputs(asym, dtype, seed += 10), asym.attrs),
                            tolerance(dtype));
@@ -146,9 +159,9 @@ TEST(ConvHalfGpu, ConvTransposeInHalf) {
                                    random_of(dtype, {16, 8, 3, 3}, seed + 1),
                                    random_of(dtype, {8}, seed + 2)};
     expect_gpu_matches_cpu(
-        make_case("ConvTranspose", inputs,
-                  {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
-                   {"output_padding", Ints{1, 1}}}),
+        make_case(
+            "ConvTranspose", inputs,
+            {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}, {"output_padding", Ints{1, 1}}}),
         tolerance(dtype));
     seed += 10;
   }

@@ -53,8 +53,7 @@ TEST(ChannelsLastCpu, ConvNhwcMatchesConvWithResidualAndRelu) {
   }
   auto with_relu = attrs;
   with_relu["rill_activation"] = std::string("Relu");
-  const auto out =
-      run_cpu(make_case("rill.ConvNhwc", {nhwc(x), nhwc(w), b, nhwc(z)}, with_relu));
+  const auto out = run_cpu(make_case("rill.ConvNhwc", {nhwc(x), nhwc(w), b, nhwc(z)}, with_relu));
   EXPECT_EQ(out[0].shape(), (ir::Shape{2, 7, 7, 5}));
   EXPECT_TRUE(tensors_close(out[0], nhwc(expected), 1e-6));
 }
@@ -70,30 +69,34 @@ TEST(ChannelsLastCpu, ConvNhwcGroupedWithoutBias) {
 }
 
 TEST(ChannelsLastCpu, ConvNhwcRejectsBroadcastResidual) {
-  OpCase c = make_case("rill.ConvNhwc",
-                       {random_tensor(DType::kFloat32, {1, 4, 4, 3}, 1),
-                        random_tensor(DType::kFloat32, {2, 1, 1, 3}, 2), HostTensor{},
-                        random_tensor(DType::kFloat32, {1, 1, 1, 2}, 3)});
+  OpCase c =
+      make_case("rill.ConvNhwc", {random_tensor(DType::kFloat32, {1, 4, 4, 3}, 1),
+                                  random_tensor(DType::kFloat32, {2, 1, 1, 3}, 2), HostTensor{},
+                                  random_tensor(DType::kFloat32, {1, 1, 1, 2}, 3)});
   EXPECT_THROW(run_cpu(c), Error);
 }
 
 TEST(ChannelsLastCpu, ConvNhwcHalfRoundsOnce) {
   for (DType dtype : {DType::kFloat16, DType::kBFloat16}) {
-    const HostTensor x = ir::convert_floating(random_tensor(DType::kFloat32, {1, 4, 5, 5}, 30), dtype);
-    const HostTensor w = ir::convert_floating(random_tensor(DType::kFloat32, {3, 4, 3, 3}, 31), dtype);
-    const HostTensor z = ir::convert_floating(random_tensor(DType::kFloat32, {1, 3, 5, 5}, 32), dtype);
+    const HostTensor x =
+        ir::convert_floating(random_tensor(DType::kFloat32, {1, 4, 5, 5}, 30), dtype);
+    const HostTensor w =
+        ir::convert_floating(random_tensor(DType::kFloat32, {3, 4, 3, 3}, 31), dtype);
+    const HostTensor z =
+        ir::convert_floating(random_tensor(DType::kFloat32, {1, 3, 5, 5}, 32), dtype);
     const std::map<std::string, ir::AttributeValue> attrs{{"pads", Ints{1, 1, 1, 1}}};
     // Reference: the float32 convolution of the same (exactly representable) values, plus Z,
     // rounded once.
-    HostTensor expected = run_cpu(make_case("Conv", {ir::convert_floating(x, DType::kFloat32),
-                                                     ir::convert_floating(w, DType::kFloat32)},
-                                            attrs))[0];
+    HostTensor expected = run_cpu(make_case(
+        "Conv",
+        {ir::convert_floating(x, DType::kFloat32), ir::convert_floating(w, DType::kFloat32)},
+        attrs))[0];
     const HostTensor zf = ir::convert_floating(z, DType::kFloat32);
     for (size_t i = 0; i < zf.values<float>().size(); ++i) {
       expected.data<float>()[i] += zf.values<float>()[i];
     }
-    const auto out = run_cpu(make_case("rill.ConvNhwc", {nhwc(x), nhwc(w), HostTensor{}, nhwc(z)},
-                                       attrs));
+    const auto out =
+        run_cpu(make_case("rill.ConvNhwc", {nhwc(x), nhwc(w), HostTensor{}, nhwc(z)}, attrs));
     EXPECT_EQ(out[0].dtype(), dtype);
     EXPECT_TRUE(tensors_close(out[0], ir::convert_floating(nhwc(expected), dtype), 1e-3));
   }

@@ -28,8 +28,11 @@ const std::vector<std::pair<ir::Shape, Attrs>>& pool_cases() {
       {{2, 64, 56, 56},
        {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}},
       {{1, 3, 28, 28},
-       {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{2, 2, 2, 2}}, {"count_include_pad", int64_t{1}}}},
-      {{1, 5, 9, 9}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}}},
+       {{"kernel_shape", Ints{3, 3}},
+        {"pads", Ints{2, 2, 2, 2}},
+        {"count_include_pad", int64_t{1}}}},
+      {{1, 5, 9, 9},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}}},
   };
   return cases;
 }
@@ -72,8 +75,9 @@ TEST(BatchNormHalfGpu, InferenceModeInHalf) {
     SCOPED_TRACE(dtype_name(dtype));
     const int64_t c = 16;
     HostTensor var = random_tensor(DType::kFloat32, {c}, seed + 4, 0.5, 1.5);
-    std::vector<HostTensor> inputs{random_of(dtype, {2, c, 7, 7}, seed), random_of(dtype, {c}, seed + 1),
-                                   random_of(dtype, {c}, seed + 2), random_of(dtype, {c}, seed + 3),
+    std::vector<HostTensor> inputs{random_of(dtype, {2, c, 7, 7}, seed),
+                                   random_of(dtype, {c}, seed + 1), random_of(dtype, {c}, seed + 2),
+                                   random_of(dtype, {c}, seed + 3),
                                    ir::convert_floating(var, dtype)};
     expect_gpu_matches_cpu(make_case("BatchNormalization", inputs), tolerance(dtype));
     seed += 10;
