@@ -5,6 +5,7 @@
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
 #include "engine/reduced_precision.h"
+#include "ir/passes/channels_last.h"
 #include "ir/passes/gelu_epilogue_fusion.h"
 #include "ir/passes/optimize.h"
 #include "onnx/importer.h"
@@ -115,6 +116,18 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
       for (const ir::Dim& d : *input.shape) def.inputs.back().shape.push_back(d.is_static() ? d.value : -1);
     }
     const std::map<std::string, ir::Shape> at_opt = pick(def.inputs, &ShapeRange::opt);
+    if (options.optimize && options.precision != Precision::kFloat32) {
+      // Note [Channels-last layout] (ir/passes/channels_last.h); an Add joins a convolution only
+      // where both operands have one shape at both ends of the range.
+      report("channels last", 0.72);
+      const GraphShapes lo = infer_graph_shapes(graph, pick(def.inputs, &ShapeRange::min));
+      const GraphShapes hi = infer_graph_shapes(graph, pick(def.inputs, &ShapeRange::max));
+      ir::convert_to_channels_last(graph, [&](const std::string& a, const std::string& b) {
+        return lo.descs[lo.id(a)].shape == lo.descs[lo.id(b)].shape &&
+               hi.descs[hi.id(a)].shape == hi.descs[hi.id(b)].shape;
+      });
+      graph.validate();
+    }
     PrecisionReport precision;
     if (options.precision != Precision::kFloat32) {
       report("reduced precision", 0.75);

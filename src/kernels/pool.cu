@@ -12,18 +12,28 @@ struct DeviceParams {
   int64_t in[3], out[3], kernel[3], stride[3], dilation[3], pad_begin[3], pad_end[3];
 };
 
-template <class T, bool kMax>
-__global__ void pool_kernel(int64_t n, DeviceParams p, bool count_include_pad,
+// One thread per output element. Channels-last: consecutive threads take consecutive channels
+// of one output position, so loads stay coalesced; the element (i0, i1, i2) of a "plane" then
+// lies `channels` apart.
+template <class T, bool kMax, bool kChannelsLast>
+__global__ void pool_kernel(int64_t n, DeviceParams p, int64_t channels, bool count_include_pad,
                             const T* __restrict__ x, T* __restrict__ y) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = i;
+    int64_t c = 0;
+    if constexpr (kChannelsLast) {
+      c = rest % channels;
+      rest /= channels;
+    }
     int64_t o[3];
     for (int d = 2; d >= 0; --d) {
       o[d] = rest % p.out[d];
       rest /= p.out[d];
     }
-    const T* plane = x + rest * p.in[0] * p.in[1] * p.in[2];
+    const int64_t step = kChannelsLast ? channels : 1;
+    const T* plane = kChannelsLast ? x + rest * p.in[0] * p.in[1] * p.in[2] * channels + c
+                                   : x + rest * p.in[0] * p.in[1] * p.in[2];
     int64_t start[3];
     for (int d = 0; d < 3; ++d) start[d] = o[d] * p.stride[d] - p.pad_begin[d];
     float best = -FLT_MAX;
@@ -45,7 +55,7 @@ __global__ void pool_kernel(int64_t n, DeviceParams p, bool count_include_pad,
           const bool in2 = i2 >= 0 && i2 < p.in[2];
           if (pad0 && pad1 && pad2) ++padded;
           if (!(in0 && in1 && in2)) continue;
-          const float v = static_cast<float>(plane[(i0 * p.in[1] + i1) * p.in[2] + i2]);
+          const float v = static_cast<float>(plane[((i0 * p.in[1] + i1) * p.in[2] + i2) * step]);
           if constexpr (kMax) {
             // NaN propagates, as in the CPU reference.
             if (v != v) {
@@ -74,7 +84,8 @@ __global__ void pool_kernel(int64_t n, DeviceParams p, bool count_include_pad,
 
 void launch_pool(DType dtype, const PoolParams& params, const void* x, void* y,
                  cudaStream_t stream) {
-  const int64_t n = params.outer * params.out[0] * params.out[1] * params.out[2];
+  const int64_t channels = params.channels_last ? params.channels : 1;
+  const int64_t n = params.outer * channels * params.out[0] * params.out[1] * params.out[2];
   if (n == 0) return;
   DeviceParams p{};
   for (int d = 0; d < 3; ++d) {
@@ -90,12 +101,21 @@ void launch_pool(DType dtype, const PoolParams& params, const void* x, void* y,
     using T = decltype(zero);
     const auto* in = static_cast<const T*>(x);
     auto* out = static_cast<T*>(y);
-    if (params.kind == PoolKind::kMax) {
-      pool_kernel<T, true><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
-          n, p, params.count_include_pad, in, out);
+    const unsigned grid = nn_detail::grid_for(n);
+    const bool max = params.kind == PoolKind::kMax;
+    const bool cl = params.channels_last;
+    if (max && !cl) {
+      pool_kernel<T, true, false><<<grid, nn_detail::kBlock, 0, stream>>>(
+          n, p, channels, params.count_include_pad, in, out);
+    } else if (max) {
+      pool_kernel<T, true, true><<<grid, nn_detail::kBlock, 0, stream>>>(
+          n, p, channels, params.count_include_pad, in, out);
+    } else if (!cl) {
+      pool_kernel<T, false, false><<<grid, nn_detail::kBlock, 0, stream>>>(
+          n, p, channels, params.count_include_pad, in, out);
     } else {
-      pool_kernel<T, false><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
-          n, p, params.count_include_pad, in, out);
+      pool_kernel<T, false, true><<<grid, nn_detail::kBlock, 0, stream>>>(
+          n, p, channels, params.count_include_pad, in, out);
     }
     RILL_CUDA_CHECK_LAUNCH();
   });

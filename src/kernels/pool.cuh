@@ -1,5 +1,5 @@
-// MaxPool and AveragePool over NC(D)HW tensors with up to three spatial dims (lower ranks use
-// leading unit dims, with kernel 1, stride 1, no pads).
+// MaxPool and AveragePool over NC(D)HW or N(D)HWC tensors with up to three spatial dims (lower
+// ranks use leading unit dims, with kernel 1, stride 1, no pads).
 #pragma once
 
 #include <array>
@@ -20,7 +20,10 @@ enum class PoolKind { kMax, kAverage };
 struct PoolParams {
   PoolKind kind = PoolKind::kMax;
   bool count_include_pad = false;
-  int64_t outer = 1;  //!< N*C
+  int64_t outer = 1;  //!< N*C for NC(D)HW; N for channels-last
+  //! Channels-last (N(D)HWC, rill.MaxPoolNhwc / rill.AveragePoolNhwc): `channels` is C.
+  bool channels_last = false;
+  int64_t channels = 1;
   std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, kernel{1, 1, 1}, stride{1, 1, 1},
       dilation{1, 1, 1}, pad_begin{0, 0, 0}, pad_end{0, 0, 0};
 };

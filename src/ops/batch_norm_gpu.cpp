@@ -1,5 +1,6 @@
 // BatchNormalization on the GPU: one elementwise kernel (inference mode).
 #include "kernels/batch_norm.cuh"
+#include "ops/channels_last.h"
 #include "ops/nn_common.h"
 
 namespace rill::ops::nn {
@@ -28,7 +29,7 @@ std::unique_ptr<GpuKernel> prepare_batch_norm_gpu(const GpuPrepareContext& ctx) 
   return prepare_with_context(ctx, [&]() -> std::unique_ptr<GpuKernel> {
     infer_batch_norm(InferContext{ctx.node, ctx.inputs, ctx.constants});  // validates
     const TensorDesc& x = ctx.inputs[0];
-    require_gpu_dtype(ctx.node, x.dtype);
+    require_gpu_dtype(ctx.node, x.dtype, kFloatDTypes);
     kernels::BatchNormParams params;
     params.batch = x.shape[0];
     params.channels = x.shape[1];

@@ -5,6 +5,7 @@
 #include "kernels/bias_activation.cuh"
 #include "kernels/cudnn_conv.h"
 #include "kernels/layout_copy.cuh"
+#include "ops/channels_last.h"
 #include "ops/nn_common.h"
 
 namespace rill::ops::nn {
@@ -58,7 +59,7 @@ std::unique_ptr<GpuKernel> prepare_conv_transpose_gpu(const GpuPrepareContext& c
   return prepare_with_context(ctx, [&]() -> std::unique_ptr<GpuKernel> {
     const ConvTransposeSetup s = conv_transpose_setup(ctx.node, ctx.inputs);
     const DType dtype = ctx.inputs[0].dtype;
-    require_gpu_dtype(ctx.node, dtype);
+    require_gpu_dtype(ctx.node, dtype, kFloatDTypes);
     const Geometry& g = s.geometry;
     const int off = 3 - g.spatial;
 

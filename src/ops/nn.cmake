@@ -4,6 +4,7 @@ rill_layer(rill_ops_nn
     batch_norm.cpp
     batch_norm_gpu.cpp
     conv.cpp
+    conv_nhwc.cpp
     conv_gpu.cpp
     conv_transpose.cpp
     conv_transpose_gpu.cpp

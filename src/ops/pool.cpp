@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "ops/channels_last.h"
 #include "ops/nn_common.h"
 
 namespace rill::ops::nn {
@@ -16,8 +17,7 @@ PoolSetup pool_setup(const Node& node, std::span<const TensorDesc> inputs) {
   PoolSetup s;
   s.max = node.op_type == "MaxPool";
   if (!s.max) require_float(node, x, "X");
-  if (s.max && x.dtype != DType::kFloat32 && x.dtype != DType::kFloat64 &&
-      x.dtype != DType::kInt8 && x.dtype != DType::kUInt8) {
+  if (s.max && !is_floating(x.dtype) && x.dtype != DType::kInt8 && x.dtype != DType::kUInt8) {
     fail(node, ErrorKind::kInvalidModel, "MaxPool X must be float, int8 or uint8",
          {{"X", ir::desc_string(x)}});
   }
@@ -101,6 +101,42 @@ std::vector<HostTensor> run_pool_cpu(const Node& node, std::span<const HostTenso
   Shape out{s.batch, s.channels};
   for (int64_t d : g.out_shape()) out.push_back(d);
   return {from_doubles(inputs[0].dtype(), out, y)};
+}
+
+// ---- rill.MaxPoolNhwc / rill.AveragePoolNhwc (channels_last.h) ----------------------------------
+
+Node plain_pool_node(const Node& node) {
+  Node plain = node;
+  plain.op_type = node.op_type == "rill.MaxPoolNhwc" ? "MaxPool" : "AveragePool";
+  plain.domain.clear();
+  return plain;
+}
+
+PoolSetup pool_nhwc_setup(const Node& node, std::span<const TensorDesc> inputs) {
+  if (inputs.empty() || !node.has_input(0) || inputs[0].shape.size() < 3) {
+    fail(node, ErrorKind::kInvalidModel, "X must be [N, spatial..., C]");
+  }
+  const Shape& x = inputs[0].shape;
+  Shape nchw;
+  for (int64_t p : to_channels_first_perm(x.size())) nchw.push_back(x[static_cast<size_t>(p)]);
+  const std::vector<TensorDesc> descs{TensorDesc{inputs[0].dtype, nchw}};
+  return pool_setup(plain_pool_node(node), descs);
+}
+
+std::vector<TensorDesc> infer_pool_nhwc(const InferContext& ctx) {
+  const PoolSetup s = pool_nhwc_setup(ctx.node, ctx.inputs);
+  Shape out{s.batch};
+  for (int64_t d : s.geometry.out_shape()) out.push_back(d);
+  out.push_back(s.channels);
+  return {TensorDesc{ctx.inputs[0].dtype, out}};
+}
+
+std::vector<HostTensor> run_pool_nhwc_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  const size_t rank = inputs[0].shape().size();
+  const std::vector<TensorDesc> descs{inputs[0].desc()};
+  (void)pool_nhwc_setup(node, descs);  // validates with the node's context
+  const std::vector<HostTensor> nchw{permute(inputs[0], to_channels_first_perm(rank))};
+  return {permute(run_pool_cpu(plain_pool_node(node), nchw)[0], to_channels_last_perm(rank))};
 }
 
 }  // namespace rill::ops::nn
