@@ -190,6 +190,9 @@ __global__ void __launch_bounds__(kWarps * 32)
   constexpr int kPitchK = kD + 8;       // K tile [key][dim], padded against bank conflicts
   constexpr int kPitchV = kBlockN + 8;  // V tile transposed: [dim][key]
   constexpr int kChunks = kD / 8;       // 16-byte chunks per row
+  constexpr int kLoadIters = kBlockN * kChunks / kThreads;  // per thread and tile, of K and V
+  constexpr int kLoadBatch = kLoadIters < 4 ? kLoadIters : 4;
+  static_assert(kLoadIters * kThreads == kBlockN * kChunks && kLoadIters % kLoadBatch == 0);
   __shared__ __align__(16) uint16_t k_tile[kBlockN * kPitchK];
   __shared__ __align__(16) uint16_t v_tile[kD * kPitchV];
 
@@ -230,30 +233,46 @@ __global__ void __launch_bounds__(kWarps * 32)
 
   for (int n0 = 0; n0 < p.seq_k; n0 += kBlockN) {
     __syncthreads();  // the previous tile is no longer read
-    // K tile: 16-byte chunks, consecutive threads along a row (coalesced).
-    for (int idx = static_cast<int>(threadIdx.x); idx < kBlockN * kChunks; idx += kThreads) {
-      const int key = idx / kChunks;
-      const int chunk = idx % kChunks;
-      uint4 value = make_uint4(0u, 0u, 0u, 0u);
-      if (n0 + key < p.seq_k && chunk * 8 < p.head_dim) {
-        value = *reinterpret_cast<const uint4*>(kb + (n0 + key) * p.k.seq + chunk * 8);
-      }
-      *reinterpret_cast<uint4*>(&k_tile[key * kPitchK + chunk * 8]) = value;
-    }
-    // V tile, transposed: consecutive threads along keys, so the 16-bit stores of a warp hit
-    // distinct banks.
-    for (int idx = static_cast<int>(threadIdx.x); idx < kBlockN * kChunks; idx += kThreads) {
-      const int key = idx % kBlockN;
-      const int chunk = idx / kBlockN;
-      uint4 value = make_uint4(0u, 0u, 0u, 0u);
-      if (n0 + key < p.seq_k && chunk * 8 < p.value_dim) {
-        value = *reinterpret_cast<const uint4*>(vb + (n0 + key) * p.v.seq + chunk * 8);
-      }
-      const uint32_t words[4] = {value.x, value.y, value.z, value.w};
+    // K tile row-major (consecutive threads along a row: coalesced) and V tile transposed
+    // (consecutive threads along keys, so that the 16-bit stores of a warp hit distinct banks).
+    // Loads are issued in batches into registers before any store, so that several are in
+    // flight per thread: at batch 1 a CTA's whole time is a few round trips to L2.
+#pragma unroll 1
+    for (int it0 = 0; it0 < kLoadIters; it0 += kLoadBatch) {
+      uint4 k_val[kLoadBatch];
+      uint4 v_val[kLoadBatch];
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        v_tile[(chunk * 8 + 2 * e) * kPitchV + key] = static_cast<uint16_t>(words[e] & 0xFFFFu);
-        v_tile[(chunk * 8 + 2 * e + 1) * kPitchV + key] = static_cast<uint16_t>(words[e] >> 16);
+      for (int u = 0; u < kLoadBatch; ++u) {
+        const int idx = (it0 + u) * kThreads + static_cast<int>(threadIdx.x);
+        const int k_key = idx / kChunks;
+        const int k_chunk = idx % kChunks;
+        k_val[u] = make_uint4(0u, 0u, 0u, 0u);
+        if (n0 + k_key < p.seq_k && k_chunk * 8 < p.head_dim) {
+          k_val[u] = *reinterpret_cast<const uint4*>(kb + (n0 + k_key) * p.k.seq + k_chunk * 8);
+        }
+        const int v_key = idx % kBlockN;
+        const int v_chunk = idx / kBlockN;
+        v_val[u] = make_uint4(0u, 0u, 0u, 0u);
+        if (n0 + v_key < p.seq_k && v_chunk * 8 < p.value_dim) {
+          v_val[u] = *reinterpret_cast<const uint4*>(vb + (n0 + v_key) * p.v.seq + v_chunk * 8);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kLoadBatch; ++u) {
+        const int idx = (it0 + u) * kThreads + static_cast<int>(threadIdx.x);
+        const int k_key = idx / kChunks;
+        const int k_chunk = idx % kChunks;
+        *reinterpret_cast<uint4*>(&k_tile[k_key * kPitchK + k_chunk * 8]) = k_val[u];
+        const int v_key = idx % kBlockN;
+        const int v_chunk = idx / kBlockN;
+        const uint32_t words[4] = {v_val[u].x, v_val[u].y, v_val[u].z, v_val[u].w};
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          v_tile[(v_chunk * 8 + 2 * e) * kPitchV + v_key] =
+              static_cast<uint16_t>(words[e] & 0xFFFFu);
+          v_tile[(v_chunk * 8 + 2 * e + 1) * kPitchV + v_key] =
+              static_cast<uint16_t>(words[e] >> 16);
+        }
       }
     }
     __syncthreads();
@@ -446,10 +465,6 @@ bool aligned16(const void* ptr) {
   return reinterpret_cast<uintptr_t>(ptr) % 16 == 0;
 }
 
-// Streaming multiprocessors of an H100/H200: the tensor-core kernel takes fewer warps per CTA
-// (more, smaller CTAs) while a grid of 4-warp CTAs would leave SMs idle (BERT at batch 1: 24).
-constexpr int64_t kTargetCtas = 132;
-
 }  // namespace
 
 bool make_attention_plan(const AttentionProblem& problem, AttentionPlan* plan, std::string* why) {
@@ -481,12 +496,10 @@ bool make_attention_plan(const AttentionProblem& problem, AttentionPlan* plan, s
   plan->tensor_cores = pr.dtype != AttentionDType::kFloat32 && dims <= 128 &&
                        multiple_of_8(pr.head_dim) && multiple_of_8(pr.value_dim) && strides_ok;
   plan->padded_dim = dims <= 32 ? 32 : dims <= 64 ? 64 : 128;
-  const int64_t heads = pr.batch * pr.heads;
-  plan->warps = 4;
-  while (plan->warps > 1 &&
-         heads * ((pr.seq_q + plan->warps * 16 - 1) / (plan->warps * 16)) < kTargetCtas) {
-    plan->warps /= 2;
-  }
+  // Four warps (64 query rows) per CTA share each K/V tile, fewer only for short queries. More,
+  // smaller CTAs would fill more SMs at batch 1 but each would load every tile with fewer
+  // threads, and there a CTA's latency (its round trips to L2) is the whole kernel's.
+  plan->warps = pr.seq_q <= 16 ? 1 : pr.seq_q <= 32 ? 2 : 4;
   return true;
 }
 

@@ -178,10 +178,12 @@ std::string plan_of(DType dtype, const AttentionShapes& s) {
 
 TEST(AttentionCpu, PlansPickTensorCoresForHalfHeadDimsUpTo128) {
   EXPECT_EQ(plan_of(DType::kFloat16, {1, 12, 128, 128, 64, 64, -1, {}}),
+            "attention tensor cores (float16, d64, 4 warps/CTA)");
+  EXPECT_EQ(plan_of(DType::kFloat16, {1, 12, 16, 128, 64, 64, -1, {}}),
             "attention tensor cores (float16, d64, 1 warps/CTA)");
   EXPECT_EQ(plan_of(DType::kBFloat16, {32, 12, 128, 128, 64, 64, -1, {32, 1, 128, 128}}),
             "attention tensor cores (bfloat16, d64, 4 warps/CTA)");
-  EXPECT_EQ(plan_of(DType::kFloat16, {3, 12, 128, 128, 64, 64, -1, {}}),
+  EXPECT_EQ(plan_of(DType::kFloat16, {3, 12, 30, 128, 64, 64, -1, {}}),
             "attention tensor cores (float16, d64, 2 warps/CTA)");
   EXPECT_EQ(plan_of(DType::kFloat16, {8, 12, 128, 128, 40, 40, -1, {}}),
             "attention tensor cores (float16, d64, 4 warps/CTA)");

@@ -42,7 +42,7 @@ TEST(AttentionGpu, BertShapes) {
   }
 }
 
-// Enough CTAs for the 4-warp tensor-core variant (B*H*ceil(S/64) >= 132), sharper softmax.
+// A larger batch with a sharper softmax and a key-padding mask.
 TEST(AttentionGpu, LargeBatchAndWideScores) {
   RILL_REQUIRE_GPU();
   for (DType dtype : kDTypes) {
@@ -73,6 +73,7 @@ TEST(AttentionGpu, SequenceLengths) {
     check(dtype, {2, 4, 77, 200, 64, 64, -1, {2, 1, 77, 200}}, seed += 10);
     check(dtype, {2, 4, 1, 300, 64, 64, -1, {}}, seed += 10);
     check(dtype, {1, 2, 130, 65, 64, 64, -1, {}}, seed += 10);
+    check(dtype, {2, 3, 30, 150, 64, 64, -1, {2, 1, 30, 150}}, seed += 10);  // 2 warps/CTA
     check(dtype, {1, 2, 5, 3, 64, 64, -1, {}}, seed += 10);
   }
 }
