@@ -26,7 +26,7 @@ using testing::value;
 
 constexpr int64_t kB = 2, kS = 16, kH = 2, kD = 8, kHidden = kH * kD;
 
-enum class Scale { kMul, kDiv, kSplit, kMulFirst };
+enum class Scale { kMul, kDiv, kSplit, kMulFirst, kSdpa };
 enum class Mask { kNone, kSecond, kFirst, kKeysOnly };
 
 HostTensor int64s(std::vector<int64_t> values) {
@@ -58,14 +58,22 @@ Graph attention_graph(Scale scale, Mask mask) {
     g.nodes.push_back(node(p + "_mm", "MatMul", {"x", "w" + p}, {p + "_mm"}));
     g.nodes.push_back(node(p + "_add", "Add", {"b" + p, p + "_mm"}, {p + "_lin"}));
     g.nodes.push_back(node(p + "_reshape", "Reshape", {p + "_lin", "shape4"}, {p + "_r"}));
-    const std::vector<int64_t> perm =
-        p == "k" ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3};
-    g.nodes.push_back(node(p + "_t", "Transpose", {p + "_r"}, {p + "_t"}, {{"perm", perm}}));
-    if (scale == Scale::kSplit && p != "v") {
+    if (scale == Scale::kSdpa && p == "k") {
+      // scaled_dot_product_attention's export: heads out, then key.transpose(-2, -1).
+      g.nodes.push_back(node("k_heads", "Transpose", {"k_r"}, {"k_h"},
+                             {{"perm", std::vector<int64_t>{0, 2, 1, 3}}}));
+      g.nodes.push_back(
+          node("k_t", "Transpose", {"k_h"}, {"k_t"}, {{"perm", std::vector<int64_t>{0, 1, 3, 2}}}));
+    } else {
+      const std::vector<int64_t> perm =
+          p == "k" ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3};
+      g.nodes.push_back(node(p + "_t", "Transpose", {p + "_r"}, {p + "_t"}, {{"perm", perm}}));
+    }
+    if ((scale == Scale::kSplit || scale == Scale::kSdpa) && p != "v") {
       g.nodes.push_back(node(p + "_scale", "Mul", {p + "_t", "half_scale"}, {p + "_ts"}));
     }
   }
-  const bool split = scale == Scale::kSplit;
+  const bool split = scale == Scale::kSplit || scale == Scale::kSdpa;
   g.nodes.push_back(node("qk", "MatMul", {split ? "q_ts" : "q_t", split ? "k_ts" : "k_t"}, {"s"}));
   std::string scores = "s";
   if (scale == Scale::kMul) {
@@ -166,6 +174,10 @@ TEST(AttentionFusion, FusesDivScale) {
 
 TEST(AttentionFusion, FusesScaleSplitOverQAndK) {
   expect_fused_and_equivalent(Scale::kSplit, Mask::kSecond, "split");
+}
+
+TEST(AttentionFusion, FusesScaledDotProductAttentionExport) {
+  expect_fused_and_equivalent(Scale::kSdpa, Mask::kSecond, "sdpa");
 }
 
 TEST(AttentionFusion, FusesWithoutMask) {

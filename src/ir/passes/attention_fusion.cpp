@@ -80,18 +80,28 @@ struct Match {
     }
   }
 
-  // `value` = [scale ops] Transpose(perm) [scale ops] of the returned value.
+  // `value` = Transposes (interleaved with scale ops) of the returned value, composing to
+  // `perm`. One Transpose in TorchScript's eager attention; two on the keys of exports of
+  // scaled_dot_product_attention (heads out, then the last two dims swapped).
   std::optional<std::string> transposed(const std::string& value,
                                         const std::vector<int64_t>& perm) {
     if (!inner(value)) return std::nullopt;
-    const std::string t = strip_scale(value);
-    size_t index = 0;
-    const Node* node = inner(t) ? producer(t, &index) : nullptr;
-    if (node == nullptr || !is_onnx(*node, "Transpose", 1) || node->attr_ints("perm", {}) != perm) {
-      return std::nullopt;
+    std::vector<int64_t> composed = {0, 1, 2, 3};  // value's dim i is cur's dim composed[i]
+    std::string cur = strip_scale(value);
+    for (;;) {
+      size_t index = 0;
+      const Node* node = inner(cur) ? producer(cur, &index) : nullptr;
+      if (node == nullptr || !is_onnx(*node, "Transpose", 1)) return std::nullopt;
+      const std::vector<int64_t> p = node->attr_ints("perm", {});
+      if (p.size() != 4) return std::nullopt;
+      for (int64_t& c : composed) {
+        if (p[static_cast<size_t>(c)] < 0 || p[static_cast<size_t>(c)] > 3) return std::nullopt;
+        c = p[static_cast<size_t>(c)];  // cur = Transpose(p)(x): cur's dim j is x's dim p[j]
+      }
+      nodes.push_back(index);
+      cur = strip_scale(node->inputs[0]);
+      if (composed == perm) return cur;
     }
-    nodes.push_back(index);
-    return strip_scale(node->inputs[0]);
   }
 
   // `value` = scaled MatMul(Transpose(q), Transpose(k)); fills q and k.

@@ -14,7 +14,7 @@
 //
 // The pattern (PyTorch eager attention, TorchScript exporter):
 //   qt = Transpose(q, perm 0,2,1,3)         [B, H, Sq, D]      (q: the Reshape's output)
-//   kt = Transpose(k, perm 0,2,3,1)         [B, H, D, Sk]
+//   kt = Transpose(k, perm 0,2,3,1)         [B, H, D, Sk]   (or Transposes composing to it)
 //   vt = Transpose(v, perm 0,2,1,3)         [B, H, Sk, Dv]
 //   s  = MatMul(qt, kt), scaled by Mul/Div with scalar constants (on s, or on qt/kt, or on q/k
 //        before their Transposes), then optionally Add(s, mask) (either operand order)
