@@ -51,13 +51,20 @@ __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows kernel: one warp per query row (float32, and the fallback for every other case).
+// Rows kernel (float32, and the fallback for every other case): a CTA of 4 warps owns 16 query
+// rows of one (batch, head), 4 per warp. Keys go through shared memory in chunks of 32, loaded
+// once per CTA (coalesced); each lane scores one key for its warp's 4 rows, then lanes split the
+// value dims for P V.
 
 constexpr int kRowWarps = 4;
+constexpr int kRowsPerWarp = 4;
+constexpr int kRowsPerCta = kRowWarps * kRowsPerWarp;
+constexpr int kKeyChunk = 32;
 
 __device__ __forceinline__ float warp_max(float x) {
-  for (int offset = 16; offset > 0; offset /= 2)
+  for (int offset = 16; offset > 0; offset /= 2) {
     x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
+  }
   return x;
 }
 __device__ __forceinline__ float warp_sum(float x) {
@@ -71,62 +78,106 @@ __global__ void __launch_bounds__(kRowWarps * 32)
     attention_rows_kernel(Params p, const T* __restrict__ q, const T* __restrict__ k,
                           const T* __restrict__ v, const T* __restrict__ mask,
                           T* __restrict__ out) {
-  __shared__ float q_row[kRowWarps][kRegs * 32];
+  constexpr int kMaxD = kRegs * 32;
+  constexpr int kThreads = kRowWarps * 32;
+  __shared__ float q_s[kRowsPerCta][kMaxD];
+  __shared__ float k_s[kKeyChunk][kMaxD + 1];  // +1: lanes read different keys' rows
+  __shared__ float v_s[kKeyChunk][kMaxD];
   const int warp = static_cast<int>(threadIdx.x) / 32;
   const int lane = static_cast<int>(threadIdx.x) % 32;
-  const int row = static_cast<int>(blockIdx.x) * kRowWarps + warp;
   const int64_t b = blockIdx.z;
   const int64_t h = blockIdx.y;
-  if (row >= p.seq_q) return;  // uniform per warp; only warp-level synchronization below
+  const int row_base = static_cast<int>(blockIdx.x) * kRowsPerCta;
+  const int first = warp * kRowsPerWarp;  // this warp's first row in the CTA
 
-  const T* qr = q + b * p.q.batch + h * p.q.head + row * p.q.seq;
-  for (int d = lane; d < p.head_dim; d += 32) q_row[warp][d] = to_float(qr[d]);
-  __syncwarp();
+  const T* qb = q + b * p.q.batch + h * p.q.head;
   const T* kb = k + b * p.k.batch + h * p.k.head;
   const T* vb = v + b * p.v.batch + h * p.v.head;
-  const T* mr =
-      mask == nullptr ? nullptr : mask + b * p.mask.batch + h * p.mask.head + row * p.mask.row;
+  const T* mb = mask == nullptr ? nullptr : mask + b * p.mask.batch + h * p.mask.head;
+  for (int idx = static_cast<int>(threadIdx.x); idx < kRowsPerCta * kMaxD; idx += kThreads) {
+    const int r = idx / kMaxD;
+    const int d = idx % kMaxD;
+    const int row = row_base + r;
+    q_s[r][d] = row < p.seq_q && d < p.head_dim ? to_float(qb[row * p.q.seq + d]) : 0.f;
+  }
 
-  float o[kRegs];
+  float o[kRowsPerWarp][kRegs];
+  float m[kRowsPerWarp];
+  float l[kRowsPerWarp];
 #pragma unroll
-  for (int r = 0; r < kRegs; ++r) o[r] = 0.f;
-  float m = -INFINITY;
-  float l = 0.f;
-  for (int j0 = 0; j0 < p.seq_k; j0 += 32) {
-    const int j = j0 + lane;
-    float s = -INFINITY;
-    if (j < p.seq_k) {
-      const T* kr = kb + j * p.k.seq;
-      float acc = 0.f;
-      for (int d = 0; d < p.head_dim; ++d) acc = fmaf(q_row[warp][d], to_float(kr[d]), acc);
-      s = acc * p.scale;
-      if (mr != nullptr) s += to_float(mr[j * p.mask.col]);
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    m[r] = -INFINITY;
+    l[r] = 0.f;
+#pragma unroll
+    for (int c = 0; c < kRegs; ++c) o[r][c] = 0.f;
+  }
+  for (int j0 = 0; j0 < p.seq_k; j0 += kKeyChunk) {
+    __syncthreads();  // q_s is written; the previous chunk is no longer read
+    for (int idx = static_cast<int>(threadIdx.x); idx < kKeyChunk * kMaxD; idx += kThreads) {
+      const int jj = idx / kMaxD;
+      const int d = idx % kMaxD;
+      const int j = j0 + jj;
+      k_s[jj][d] = j < p.seq_k && d < p.head_dim ? to_float(kb[j * p.k.seq + d]) : 0.f;
+      v_s[jj][d] = j < p.seq_k && d < p.value_dim ? to_float(vb[j * p.v.seq + d]) : 0.f;
     }
-    const float m_new = fmaxf(m, warp_max(s));
-    const float m_use = m_new == -INFINITY ? 0.f : m_new;
-    const float alpha = expf(m - m_use);
-    const float prob = expf(s - m_use);
-    l = l * alpha + warp_sum(prob);
-    m = m_new;
+    __syncthreads();
+
+    // Lane = key: the warp's rows against key j0 + lane.
+    float s[kRowsPerWarp];
 #pragma unroll
-    for (int r = 0; r < kRegs; ++r) o[r] *= alpha;
-    const int n = min(32, p.seq_k - j0);
+    for (int r = 0; r < kRowsPerWarp; ++r) s[r] = 0.f;
+    for (int d = 0; d < p.head_dim; ++d) {
+      const float kd = k_s[lane][d];
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) s[r] = fmaf(q_s[first + r][d], kd, s[r]);
+    }
+    const int j = j0 + lane;
+    float prob[kRowsPerWarp];
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      const int row = row_base + first + r;
+      float x = s[r] * p.scale;
+      if (j >= p.seq_k) {
+        x = -INFINITY;
+      } else if (mb != nullptr && row < p.seq_q) {
+        x += to_float(mb[row * p.mask.row + j * p.mask.col]);
+      }
+      const float m_new = fmaxf(m[r], warp_max(x));
+      const float m_use = m_new == -INFINITY ? 0.f : m_new;
+      const float alpha = expf(m[r] - m_use);
+      prob[r] = expf(x - m_use);
+      l[r] = l[r] * alpha + warp_sum(prob[r]);
+      m[r] = m_new;
+#pragma unroll
+      for (int c = 0; c < kRegs; ++c) o[r][c] *= alpha;
+    }
+
+    // Lanes = value dims: O += P V over the chunk's keys (zero rows past the end add nothing).
+    const int n = min(kKeyChunk, p.seq_k - j0);
     for (int jj = 0; jj < n; ++jj) {
-      const float pj = __shfl_sync(0xffffffffu, prob, jj);
-      const T* vr = vb + (j0 + jj) * p.v.seq;
+      float pj[kRowsPerWarp];
 #pragma unroll
-      for (int r = 0; r < kRegs; ++r) {
-        const int d = lane + 32 * r;
-        if (d < p.value_dim) o[r] = fmaf(pj, to_float(vr[d]), o[r]);
+      for (int r = 0; r < kRowsPerWarp; ++r) pj[r] = __shfl_sync(0xffffffffu, prob[r], jj);
+#pragma unroll
+      for (int c = 0; c < kRegs; ++c) {
+        const float vd = v_s[jj][lane + 32 * c];
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) o[r][c] = fmaf(pj[r], vd, o[r][c]);
       }
     }
   }
-  const float inv = 1.f / l;  // l == 0 only when every key is -inf: NaN, as in the reference
-  T* orow = out + b * p.out.batch + h * p.out.head + row * p.out.seq;
+
 #pragma unroll
-  for (int r = 0; r < kRegs; ++r) {
-    const int d = lane + 32 * r;
-    if (d < p.value_dim) orow[d] = from_float<T>(o[r] * inv);
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    const int row = row_base + first + r;
+    if (row >= p.seq_q) continue;
+    const float inv = 1.f / l[r];  // l == 0 only when every key is -inf: NaN, as in the reference
+    T* orow = out + b * p.out.batch + h * p.out.head + row * p.out.seq;
+#pragma unroll
+    for (int c = 0; c < kRegs; ++c) {
+      const int d = lane + 32 * c;
+      if (d < p.value_dim) orow[d] = from_float<T>(o[r][c] * inv);
+    }
   }
 }
 
@@ -401,7 +452,7 @@ template <class T>
 void launch_rows(const AttentionPlan& plan, const void* q, const void* k, const void* v,
                  const void* mask, void* out, cudaStream_t stream) {
   const AttentionProblem& pr = plan.problem;
-  const dim3 grid(static_cast<unsigned>((pr.seq_q + kRowWarps - 1) / kRowWarps),
+  const dim3 grid(static_cast<unsigned>((pr.seq_q + kRowsPerCta - 1) / kRowsPerCta),
                   static_cast<unsigned>(pr.heads), static_cast<unsigned>(pr.batch));
   const Params p = params_of(pr);
   const auto* qt = static_cast<const T*>(q);
@@ -414,10 +465,8 @@ void launch_rows(const AttentionPlan& plan, const void* q, const void* k, const 
     attention_rows_kernel<T, 1><<<grid, kRowWarps * 32, 0, stream>>>(p, qt, kt, vt, mt, ot);
   } else if (dims <= 64) {
     attention_rows_kernel<T, 2><<<grid, kRowWarps * 32, 0, stream>>>(p, qt, kt, vt, mt, ot);
-  } else if (dims <= 128) {
-    attention_rows_kernel<T, 4><<<grid, kRowWarps * 32, 0, stream>>>(p, qt, kt, vt, mt, ot);
   } else {
-    attention_rows_kernel<T, 8><<<grid, kRowWarps * 32, 0, stream>>>(p, qt, kt, vt, mt, ot);
+    attention_rows_kernel<T, 4><<<grid, kRowWarps * 32, 0, stream>>>(p, qt, kt, vt, mt, ot);
   }
   RILL_CUDA_CHECK_LAUNCH();
 }
@@ -469,8 +518,8 @@ bool aligned16(const void* ptr) {
 
 bool make_attention_plan(const AttentionProblem& problem, AttentionPlan* plan, std::string* why) {
   const AttentionProblem& pr = problem;
-  if (pr.head_dim > 256 || pr.value_dim > 256 || pr.head_dim < 1 || pr.value_dim < 1) {
-    *why = "head dims must be between 1 and 256";
+  if (pr.head_dim > 128 || pr.value_dim > 128 || pr.head_dim < 1 || pr.value_dim < 1) {
+    *why = "head dims must be between 1 and 128";
     return false;
   }
   if (pr.batch > 65535 || pr.heads > 65535) {

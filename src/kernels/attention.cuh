@@ -13,9 +13,10 @@
 //    mma.sync m16n8k16 with float accumulators, and the softmax is online (running max and sum
 //    per row, in float). Head dims below the padded size (32, 64, 128) are zero-filled, so they
 //    add nothing to the dot products and their output columns are not stored.
-//  - rows (float32, and the fallback for every other case): one warp per query row, keys in
-//    chunks of 32 (a lane per key for the dot product, then lanes over head dims for P V), online
-//    softmax in float with expf. Exact enough to match the float32 reference at 1e-5.
+//  - rows (float32, and the fallback for every other case): a CTA owns 16 query rows, 4 per warp;
+//    keys go through shared memory in chunks of 32 (a lane per key for the dot products, then
+//    lanes over value dims for P V), online softmax in float with expf. Exact enough to match the
+//    float32 reference at 1e-5.
 // Both subtract 0 instead of the running max while the max is still -inf (every key so far masked
 // with -inf), so they produce NaN only where the reference does: a row whose keys are all -inf.
 #pragma once
@@ -63,7 +64,7 @@ struct AttentionPlan {
   int padded_dim = 64;  //!< tensor-core kernel: head dims padded to 32, 64 or 128
 };
 
-//! False (with `why` set) when no kernel handles the problem: head dims above 256, or more than
+//! False (with `why` set) when no kernel handles the problem: head dims above 128, or more than
 //! 65535 heads or batches.
 bool make_attention_plan(const AttentionProblem& problem, AttentionPlan* plan, std::string* why);
 
