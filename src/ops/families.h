@@ -21,5 +21,7 @@ std::vector<OpDef> nn_ops();
 //! Transpose, Concat, Split, Slice, Gather, GatherElements, Expand, Pad, Resize (movement.cpp,
 //! shape_ops.cpp ...).
 std::vector<OpDef> movement_ops();
+//! rill.Attention (attention.cpp; GPU half in attention_gpu.cpp).
+std::vector<OpDef> transformer_ops();
 
 }  // namespace rill::ops

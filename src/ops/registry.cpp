@@ -10,7 +10,8 @@ namespace {
 
 std::vector<OpDef> build_registry() {
   std::vector<OpDef> all;
-  for (auto&& family : {elementwise_ops(), reduction_ops(), nn_ops(), movement_ops()}) {
+  for (auto&& family : {elementwise_ops(), reduction_ops(), nn_ops(), movement_ops(),
+                        transformer_ops()}) {
     all.insert(all.end(), family.begin(), family.end());
   }
   return all;

@@ -1,6 +1,7 @@
 #include "ir/passes/optimize.h"
 
 #include "ir/passes/activation_fusion.h"
+#include "ir/passes/attention_fusion.h"
 #include "ir/passes/batchnorm_folding.h"
 #include "ir/passes/dead_node_elimination.h"
 #include "ir/passes/elementwise_fusion.h"
@@ -15,7 +16,8 @@ std::string summary(const OptimizeStats& stats) {
          std::to_string(stats.constants_folded) + ", bn " +
          std::to_string(stats.batchnorms_folded) + ", dead " +
          std::to_string(stats.dead_nodes_removed) + ", matmul+bias " +
-         std::to_string(stats.matmul_bias_fused) + ", act " +
+         std::to_string(stats.matmul_bias_fused) + ", attention " +
+         std::to_string(stats.attention_fused) + ", act " +
          std::to_string(stats.activations_fused) + ", eltwise " +
          std::to_string(stats.elementwise_fused) + ")";
 }
@@ -30,6 +32,8 @@ OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
   stats.batchnorms_folded = fold_batchnorm_into_conv(graph);
   stats.dead_nodes_removed = eliminate_dead_nodes(graph);
   stats.matmul_bias_fused = fuse_matmul_bias(graph);
+  // Before elementwise fusion, which would otherwise take the scores' scale and mask Add.
+  stats.attention_fused = fuse_attention(graph);
   stats.activations_fused = fuse_activations(graph);
   stats.elementwise_fused = fuse_elementwise(graph);
   stats.dead_nodes_removed += eliminate_dead_nodes(graph);

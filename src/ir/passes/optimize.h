@@ -19,6 +19,7 @@ struct OptimizeStats {
   size_t batchnorms_folded = 0;
   size_t dead_nodes_removed = 0;
   size_t matmul_bias_fused = 0;  //!< MatMul + Add -> rill.FusedMatMul
+  size_t attention_fused = 0;    //!< attention patterns -> rill.Attention
   size_t activations_fused = 0;  //!< Relu & co. into Conv / Gemm / rill.FusedMatMul
   size_t elementwise_fused = 0;  //!< rill.FusedElementwise nodes created
 };
@@ -27,10 +28,11 @@ struct OptimizeStats {
 std::string summary(const OptimizeStats& stats);
 
 //! Runs, in order: identity removal, constant folding (with shape folding), BatchNorm folding,
-//! dead-node elimination, MatMul+bias fusion, activation fusion, elementwise fusion, dead-node
-//! elimination. Folding goes first so that fusions see constants as initializers; activation
-//! fusion precedes elementwise fusion so that a Relu after a GEMM becomes its epilogue rather
-//! than a separate kernel. The graph is validated before and after.
+//! dead-node elimination, MatMul+bias fusion, attention fusion, activation fusion, elementwise
+//! fusion, dead-node elimination. Folding goes first so that fusions see constants as
+//! initializers; attention fusion precedes elementwise fusion, which would take the scores' scale
+//! and mask; activation fusion precedes elementwise fusion so that a Relu after a GEMM becomes
+//! its epilogue rather than a separate kernel. The graph is validated before and after.
 OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
                        const ConstantFoldingOptions& folding = {});
 
