@@ -7,30 +7,31 @@ namespace rill::kernels {
 
 namespace {
 
+template <class T>
 struct FusedInputs {
-  const float* p[kMaxFusedInputs];
+  const T* p[kMaxFusedInputs];
 };
 
-template <bool kContiguous>
+template <class T, bool kContiguous>
 __global__ void __launch_bounds__(kEwThreads)
-    fused_kernel(FusedPlan plan, FusedInputs in, float* __restrict__ out) {
+    fused_kernel(FusedPlan plan, FusedInputs<T> in, T* __restrict__ out) {
   const uint32_t count = plan.layout.count;
   const uint32_t stride = gridDim.x * blockDim.x;
   for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += stride) {
     float v[kMaxFusedInputs + kMaxFusedSteps];
     if constexpr (kContiguous) {
-      for (int k = 0; k < plan.input_count; ++k) v[k] = in.p[k][i];
+      for (int k = 0; k < plan.input_count; ++k) v[k] = detail::widen(in.p[k][i]);
     } else {
       uint32_t off[kMaxFusedInputs];
       detail::broadcast_offsets<kMaxFusedInputs>(plan.layout, i, plan.input_count, off);
-      for (int k = 0; k < plan.input_count; ++k) v[k] = in.p[k][off[k]];
+      for (int k = 0; k < plan.input_count; ++k) v[k] = detail::widen(in.p[k][off[k]]);
     }
     for (int s = 0; s < plan.step_count; ++s) {
       const FusedKernelStep& step = plan.steps[s];
       v[plan.input_count + s] =
           fused_step_value<float>(step.op, v[step.lhs], v[step.rhs], step.alpha, step.beta);
     }
-    out[i] = v[plan.input_count + plan.step_count - 1];
+    out[i] = detail::narrow<T>(v[plan.input_count + plan.step_count - 1]);
   }
 }
 
@@ -42,17 +43,35 @@ void finish_fused_plan(FusedPlan* plan) {
   plan->blocks = b == 0 ? 1u : (b > kMaxBlocks ? kMaxBlocks : b);
 }
 
-void launch_fused_elementwise(const FusedPlan& plan, const float* const* inputs, float* out,
-                              cudaStream_t stream) {
+namespace {
+
+template <class T>
+void launch_fused(const FusedPlan& plan, const void* const* inputs, void* out,
+                  cudaStream_t stream) {
   if (plan.layout.count == 0) return;
-  FusedInputs in{};
-  for (int k = 0; k < plan.input_count; ++k) in.p[k] = inputs[k];
+  FusedInputs<T> in{};
+  for (int k = 0; k < plan.input_count; ++k) in.p[k] = static_cast<const T*>(inputs[k]);
   if (plan.layout.contiguous) {
-    fused_kernel<true><<<plan.blocks, kEwThreads, 0, stream>>>(plan, in, out);
+    fused_kernel<T, true><<<plan.blocks, kEwThreads, 0, stream>>>(plan, in, static_cast<T*>(out));
   } else {
-    fused_kernel<false><<<plan.blocks, kEwThreads, 0, stream>>>(plan, in, out);
+    fused_kernel<T, false><<<plan.blocks, kEwThreads, 0, stream>>>(plan, in, static_cast<T*>(out));
   }
   RILL_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+FusedLauncher find_fused_launcher(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return &launch_fused<float>;
+    case DType::kFloat16:
+      return &launch_fused<__half>;
+    case DType::kBFloat16:
+      return &launch_fused<__nv_bfloat16>;
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace rill::kernels

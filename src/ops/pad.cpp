@@ -155,7 +155,13 @@ std::vector<HostTensor> pad_cpu(const Node& node, std::span<const HostTensor> in
 }  // namespace
 
 std::vector<OpDef> pad_ops() {
-  return {{"Pad", &pad_infer, &pad_cpu, &prepare_pad_gpu, OutputKind::kComputed, {1, 2, 3}}};
+  return {{"Pad",
+           &pad_infer,
+           &pad_cpu,
+           &prepare_pad_gpu,
+           OutputKind::kComputed,
+           {1, 2, 3},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

@@ -1,6 +1,7 @@
 #include "ir/passes/optimize.h"
 
 #include "ir/passes/activation_fusion.h"
+#include "ir/passes/add_layer_norm_fusion.h"
 #include "ir/passes/batchnorm_folding.h"
 #include "ir/passes/dead_node_elimination.h"
 #include "ir/passes/elementwise_fusion.h"
@@ -17,7 +18,8 @@ std::string summary(const OptimizeStats& stats) {
          std::to_string(stats.dead_nodes_removed) + ", matmul+bias " +
          std::to_string(stats.matmul_bias_fused) + ", act " +
          std::to_string(stats.activations_fused) + ", eltwise " +
-         std::to_string(stats.elementwise_fused) + ")";
+         std::to_string(stats.elementwise_fused) + ", add+layernorm " +
+         std::to_string(stats.add_layer_norm_fused) + ")";
 }
 
 OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
@@ -32,6 +34,7 @@ OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
   stats.matmul_bias_fused = fuse_matmul_bias(graph);
   stats.activations_fused = fuse_activations(graph);
   stats.elementwise_fused = fuse_elementwise(graph);
+  stats.add_layer_norm_fused = fuse_add_layer_norm(graph);
   stats.dead_nodes_removed += eliminate_dead_nodes(graph);
   try {
     graph.validate();
