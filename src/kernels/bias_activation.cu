@@ -26,12 +26,13 @@ __device__ __forceinline__ float apply(float v, Activation act, float alpha) {
   return v;
 }
 
-// x may alias y (in-place), so only bias is __restrict__.
-template <class T>
-__global__ void bias_activation_kernel(int64_t n, int64_t channels, int64_t inner, Activation act,
+// x may alias y (in-place), so only bias is __restrict__. Index is uint32_t below 2^31
+// elements (the common case: 32-bit division per element is several times cheaper than 64-bit).
+template <class T, class Index>
+__global__ void bias_activation_kernel(Index n, Index channels, Index inner, Activation act,
                                        float alpha, const T* x, const T* __restrict__ bias, T* y) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
+  for (Index i = blockIdx.x * Index{blockDim.x} + threadIdx.x; i < n;
+       i += Index{gridDim.x} * blockDim.x) {
     float v = detail::widen(x[i]);
     if (bias != nullptr) v += detail::widen(bias[(i / inner) % channels]);
     y[i] = detail::narrow<T>(apply<T>(v, act, alpha));
@@ -46,9 +47,16 @@ void launch_bias_activation(DType dtype, const BiasActivationParams& p, const vo
   if (n == 0) return;
   auto launch = [&](auto zero) {
     using T = decltype(zero);
-    bias_activation_kernel<T><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
-        n, p.channels, p.inner, p.activation, p.alpha, static_cast<const T*>(x),
-        static_cast<const T*>(bias), static_cast<T*>(y));
+    if (n < (int64_t{1} << 31)) {
+      bias_activation_kernel<T, uint32_t><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
+          static_cast<uint32_t>(n), static_cast<uint32_t>(p.channels),
+          static_cast<uint32_t>(p.inner), p.activation, p.alpha, static_cast<const T*>(x),
+          static_cast<const T*>(bias), static_cast<T*>(y));
+    } else {
+      bias_activation_kernel<T, int64_t><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
+          n, p.channels, p.inner, p.activation, p.alpha, static_cast<const T*>(x),
+          static_cast<const T*>(bias), static_cast<T*>(y));
+    }
     RILL_CUDA_CHECK_LAUNCH();
   };
   switch (dtype) {

@@ -47,8 +47,10 @@ __global__ void __launch_bounds__(kBlockThreads)
   const uint32_t vectors = plan.cols / kLanes;
   const size_t base = static_cast<size_t>(row) * plan.cols;
   const auto* x = reinterpret_cast<const Vec16<T>*>(p.x + base);
-  const auto* r = reinterpret_cast<const Vec16<T>*>(
-      p.residual + static_cast<size_t>(row % plan.residual_rows) * plan.cols);
+  const auto* r = p.residual == nullptr
+                      ? nullptr
+                      : reinterpret_cast<const Vec16<T>*>(
+                            p.residual + static_cast<size_t>(row % plan.residual_rows) * plan.cols);
   float v[kChunks][kLanes];
   float sum = 0.f;
 #pragma unroll

@@ -1,6 +1,6 @@
 // OpDef::gpu_dtypes of the movement family (Note [Dtypes as data]): ops that move bytes declare
 // every dtype, and their GPU paths take 2-byte elements (float16/bfloat16) as readily as 4-byte
-// ones; Resize lists what linear interpolation computes in. Host only: prepare_gpu of these ops
+// ones; Resize lists what linear interpolation computes in, Pad what its constant_value allows. Host only: prepare_gpu of these ops
 // does not touch the device.
 #include <gtest/gtest.h>
 
@@ -33,7 +33,7 @@ TEST(MovementGpuDtypes, EveryOpDeclaresFloat32) {
 
 TEST(MovementGpuDtypes, ByteMoversDeclareEveryDtype) {
   for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-                         "Concat", "Split", "Slice", "Expand", "Gather", "GatherElements", "Pad",
+                         "Concat", "Split", "Slice", "Expand", "Gather", "GatherElements",
                          "Shape", "Constant", "ConstantOfShape"}) {
     const ops::OpDef* def = testing::find_def(movement_table(), op);
     ASSERT_NE(def, nullptr) << op;
@@ -43,6 +43,11 @@ TEST(MovementGpuDtypes, ByteMoversDeclareEveryDtype) {
   ASSERT_NE(resize, nullptr);
   EXPECT_FALSE(resize->gpu_dtypes.contains(DType::kFloat16));  // linear computes in float32/64
   EXPECT_TRUE(resize->gpu_dtypes.contains(DType::kFloat64));
+  // Pad's constant_value must match the data's dtype and is not converted by a reduced-precision
+  // build (see pad.cpp), so Pad stays float32 there.
+  const ops::OpDef* pad = testing::find_def(movement_table(), "Pad");
+  ASSERT_NE(pad, nullptr);
+  EXPECT_FALSE(pad->gpu_dtypes.contains(DType::kFloat16));
 }
 
 TEST(MovementGpuDtypes, HalfElementsPrepareOnTheHost) {
