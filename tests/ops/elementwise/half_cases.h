@@ -5,6 +5,7 @@
 // broadcasting, and the register-cached and fallback row paths of Softmax and LayerNorm.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,11 @@ inline std::vector<NamedCase> half_cases() {
           make_case(r.op, {nonzero(unary_shapes[i], half_seed(r.op, i), r.lo, r.hi)}));
     }
   }
-  add("IsNaN", make_case("IsNaN", {nonzero({99}, 1)}));
+  {
+    HostTensor x = nonzero({99}, 1);
+    for (int i = 0; i < 99; i += 7) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
+    add("IsNaN", make_case("IsNaN", {x}));
+  }
   {
     const HostTensor x = nonzero({3, 1001}, 2, -3, 3);
     add("Clip tensor bounds",
