@@ -104,6 +104,21 @@ inline std::vector<NamedCase> half_cases() {
                                {"args", std::vector<int64_t>{0, 1, 4, -1, 5, 2, 0, 6, 7, 3}},
                                {"alphas", std::vector<float>(10, 0.f)}}));
 
+  // Dense operands: the 16-byte vector path, with and without a scalar tail.
+  for (const Shape& shape : {Shape{64, 64}, Shape{3, 1029}}) {
+    add("Fused residual relu dense" + ir::shape_string(shape),
+        make_case("rill.FusedElementwise", {nonzero(shape, 31), nonzero(shape, 32)},
+                  {{"ops", std::vector<std::string>{"Add", "Relu"}},
+                   {"args", std::vector<int64_t>{0, 1, 2, -1}},
+                   {"alphas", std::vector<float>(4, 0.f)}}));
+    add("Fused three inputs dense" + ir::shape_string(shape),
+        make_case("rill.FusedElementwise",
+                  {nonzero(shape, 33), nonzero(shape, 34), nonzero(shape, 35)},
+                  {{"ops", std::vector<std::string>{"Mul", "Add", "Tanh"}},
+                   {"args", std::vector<int64_t>{0, 1, 3, 2, 4, -1}},
+                   {"alphas", std::vector<float>(6, 0.f)}}));
+  }
+
   const HostTensor axes_last = HostTensor::from<int64_t>({1}, {-1});
   const HostTensor axes_mid = HostTensor::from<int64_t>({1}, {1});
   for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax"}) {
