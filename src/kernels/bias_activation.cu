@@ -1,5 +1,8 @@
+// y = activation(x + bias[channel]) in float32, float16 or bfloat16 (computed in float, Note
+// [Half-precision kernels]).
 #include "cuda/check.h"
 #include "kernels/bias_activation.cuh"
+#include "kernels/half_types.cuh"
 #include "kernels/nn_kernel_common.cuh"
 
 namespace rill::kernels {
@@ -25,15 +28,16 @@ __device__ __forceinline__ float apply(float v, Activation act, float alpha) {
   return v;
 }
 
-// x may alias y (in-place), so only bias is __restrict__.
-template <class T>
-__global__ void bias_activation_kernel(int64_t n, int64_t channels, int64_t inner, Activation act,
+// x may alias y (in-place), so only bias is __restrict__. Index is uint32_t below 2^31
+// elements (the common case: 32-bit division per element is several times cheaper than 64-bit).
+template <class T, class Index>
+__global__ void bias_activation_kernel(Index n, Index channels, Index inner, Activation act,
                                        float alpha, const T* x, const T* __restrict__ bias, T* y) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    float v = static_cast<float>(x[i]);
-    if (bias != nullptr) v += static_cast<float>(bias[(i / inner) % channels]);
-    y[i] = static_cast<T>(apply<T>(v, act, alpha));
+  for (Index i = blockIdx.x * Index{blockDim.x} + threadIdx.x; i < n;
+       i += Index{gridDim.x} * blockDim.x) {
+    float v = detail::widen(x[i]);
+    if (bias != nullptr) v += detail::widen(bias[(i / inner) % channels]);
+    y[i] = detail::narrow<T>(apply<T>(v, act, alpha));
   }
 }
 
@@ -43,13 +47,31 @@ void launch_bias_activation(DType dtype, const BiasActivationParams& p, const vo
                             const void* bias, void* y, cudaStream_t stream) {
   const int64_t n = p.outer * p.channels * p.inner;
   if (n == 0) return;
-  nn_detail::dispatch_float(dtype, "bias_activation", [&](auto zero) {
+  auto launch = [&](auto zero) {
     using T = decltype(zero);
-    bias_activation_kernel<T><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
-        n, p.channels, p.inner, p.activation, p.alpha, static_cast<const T*>(x),
-        static_cast<const T*>(bias), static_cast<T*>(y));
+    if (n < (int64_t{1} << 31)) {
+      bias_activation_kernel<T, uint32_t><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
+          static_cast<uint32_t>(n), static_cast<uint32_t>(p.channels),
+          static_cast<uint32_t>(p.inner), p.activation, p.alpha, static_cast<const T*>(x),
+          static_cast<const T*>(bias), static_cast<T*>(y));
+    } else {
+      bias_activation_kernel<T, int64_t><<<nn_detail::grid_for(n), nn_detail::kBlock, 0, stream>>>(
+          n, p.channels, p.inner, p.activation, p.alpha, static_cast<const T*>(x),
+          static_cast<const T*>(bias), static_cast<T*>(y));
+    }
     RILL_CUDA_CHECK_LAUNCH();
-  });
+  };
+  switch (dtype) {
+    case DType::kFloat32:
+      return launch(float{});
+    case DType::kFloat16:
+      return launch(__half{});
+    case DType::kBFloat16:
+      return launch(__nv_bfloat16{});
+    default:
+      throw Error(ErrorKind::kUnsupported, "bias_activation: dtype has no GPU kernel",
+                  {{"dtype", std::string(dtype_name(dtype))}});
+  }
 }
 
 }  // namespace rill::kernels

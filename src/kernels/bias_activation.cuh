@@ -19,7 +19,8 @@ struct BiasActivationParams {
   float alpha = 0.01f;  //!< LeakyRelu slope
 };
 
-//! `bias` may be null (activation only); `x` may equal `y`.
+//! `bias` may be null (activation only); `x` may equal `y`. dtype: float32, float16 or bfloat16
+//! (kUnsupported otherwise); half values compute in float and round once on store.
 void launch_bias_activation(DType dtype, const BiasActivationParams& params, const void* x,
                             const void* bias, void* y, cudaStream_t stream);
 

@@ -1,5 +1,6 @@
 // Binary elementwise kernels with numpy broadcasting, Where, and Clip with tensor bounds (Note
-// [Elementwise launch plans]); scalar semantics from elementwise_scalar.h.
+// [Elementwise launch plans]); scalar semantics from elementwise_scalar.h. float16/bfloat16
+// compute in float (Note [Half-precision kernels]).
 #include "kernels/elementwise_impl.cuh"
 
 namespace rill::kernels {
@@ -9,14 +10,18 @@ namespace {
 template <EwOp kOp, class T>
 struct ArithFn {
   EwScalars s;
-  __device__ __forceinline__ T operator()(T a, T b) const { return arith_value<kOp, T>(a, b); }
+  __device__ __forceinline__ T operator()(T a, T b) const {
+    using C = detail::Compute<T>;
+    return detail::narrow<T>(arith_value<kOp, C>(detail::widen(a), detail::widen(b)));
+  }
 };
 
 template <EwOp kOp, class T>
 struct PredicateFn {
   EwScalars s;
   __device__ __forceinline__ bool operator()(T a, T b) const {
-    return predicate_value<kOp, T>(a, b);
+    using C = detail::Compute<T>;
+    return predicate_value<kOp, C>(detail::widen(a), detail::widen(b));
   }
 };
 
@@ -31,9 +36,10 @@ template <class T>
 struct ClipTensorFn {
   EwScalars s;
   __device__ __forceinline__ T operator()(T x, T lo, T hi) const {
-    if (s.flags & kClipHasMin) x = x < lo ? lo : x;
-    if (s.flags & kClipHasMax) x = x > hi ? hi : x;
-    return x;
+    auto v = detail::widen(x);
+    if (s.flags & kClipHasMin) v = v < detail::widen(lo) ? detail::widen(lo) : v;
+    if (s.flags & kClipHasMax) v = v > detail::widen(hi) ? detail::widen(hi) : v;
+    return detail::narrow<T>(v);
   }
 };
 
@@ -45,6 +51,17 @@ EwLauncher arith() {
 template <EwOp kOp, class T>
 EwLauncher predicate() {
   return &detail::launch_ew<PredicateFn<kOp, T>, bool, T, T>;
+}
+
+//! Pow and Clip with tensor bounds, then the numeric ops: every floating type.
+template <class T>
+EwLauncher numeric_binary(EwOp op);
+
+template <class T>
+EwLauncher float_binary(EwOp op) {
+  if (op == EwOp::kPow) return arith<EwOp::kPow, T>();
+  if (op == EwOp::kClipTensor) return &detail::launch_ew<ClipTensorFn<T>, T, T, T, T>;
+  return numeric_binary<T>(op);
 }
 
 template <class T>
@@ -82,10 +99,11 @@ EwLauncher numeric_binary(EwOp op) {
 EwLauncher find_binary_launcher(EwOp op, DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
-      if (op == EwOp::kPow) return arith<EwOp::kPow, float>();
-      if (op == EwOp::kClipTensor)
-        return &detail::launch_ew<ClipTensorFn<float>, float, float, float, float>;
-      return numeric_binary<float>(op);
+      return float_binary<float>(op);
+    case DType::kFloat16:
+      return float_binary<__half>(op);
+    case DType::kBFloat16:
+      return float_binary<__nv_bfloat16>(op);
     case DType::kInt64:
       return numeric_binary<int64_t>(op);
     case DType::kInt32:

@@ -9,7 +9,8 @@
 // EwLauncher, a plain function pointer to one template instantiation, so that enqueue() is a
 // single indirect call with no dispatch on op or dtype. A null launcher means the GPU does not
 // implement that op/dtype combination (prepare_gpu turns that into kUnsupported).
-// Launches use three paths: float4-vectorised (all-float, contiguous, 16-byte aligned pointers,
+// Launches use three paths: 16-byte vectorised (4 floats or 8 halves per thread: all operands and
+// the output of one type among float, float16 and bfloat16, contiguous, 16-byte aligned pointers,
 // checked per launch because alignment is a property of the buffers), contiguous scalar, and
 // broadcasting (one 32-bit div/mod per output dim). Sizes are 32-bit: a plan refuses tensors of
 // 2^31 elements or more.
@@ -118,8 +119,8 @@ struct EwScalars {
 struct EwPlan {
   BroadcastLayout<kMaxEwInputs> layout;
   EwScalars scalars;
-  uint32_t blocks = 0;       //!< scalar paths
-  uint32_t blocks_vec4 = 0;  //!< contiguous float4 path
+  uint32_t blocks = 0;      //!< scalar paths
+  uint32_t blocks_vec = 0;  //!< contiguous 16-byte path (4 floats or 8 halves per thread)
 };
 
 //! Grid sizes for a layout (grid-stride loops; capped so huge tensors reuse threads).
@@ -133,7 +134,8 @@ inline EwPlan make_ew_plan(const BroadcastLayout<kMaxEwInputs>& layout, EwScalar
   plan.layout = layout;
   plan.scalars = scalars;
   plan.blocks = blocks_for(layout.count);
-  plan.blocks_vec4 = blocks_for((layout.count + 3) / 4);
+  // Sized for 4 lanes (float); launch_ew halves it for 8-lane (half) launches.
+  plan.blocks_vec = blocks_for((layout.count + 3) / 4);
   return plan;
 }
 

@@ -11,6 +11,7 @@
 
 #include "cuda/check.h"
 #include "kernels/elementwise.cuh"
+#include "kernels/half_types.cuh"
 
 namespace rill::kernels::detail {
 
@@ -72,48 +73,39 @@ __global__ void __launch_bounds__(kEwThreads)
   }
 }
 
-template <class Fn, int N, size_t... I>
-__device__ __forceinline__ float apply_lane(const Fn& fn, const float (&v)[N],
-                                            std::index_sequence<I...>) {
+template <class Fn, class T, int N, size_t... I>
+__device__ __forceinline__ T apply_lane(const Fn& fn, const T (&v)[N], std::index_sequence<I...>) {
   return fn(v[I]...);
 }
 
-//! All-float contiguous path: 16-byte loads and stores, scalar tail.
-template <class Fn, int N>
+//! Same-type contiguous path (float, float16, bfloat16): 16-byte loads and stores, scalar tail.
+template <class Fn, class T, int N>
 __global__ void __launch_bounds__(kEwThreads)
-    contiguous_vec4_kernel(Fn fn, float* out, Ptrs<N> in, uint32_t count) {
+    contiguous_vec_kernel(Fn fn, T* out, Ptrs<N> in, uint32_t count) {
+  constexpr int kLanes = Vec16<T>::kLanes;
   const uint32_t stride = gridDim.x * blockDim.x;
   const uint32_t tid = blockIdx.x * blockDim.x + threadIdx.x;
-  const uint32_t n4 = count / 4;
-  for (uint32_t i = tid; i < n4; i += stride) {
-    float4 v[N];
+  const uint32_t nv = count / kLanes;
+  for (uint32_t i = tid; i < nv; i += stride) {
+    Vec16<T> v[N > 0 ? N : 1];
 #pragma unroll
-    for (int k = 0; k < N; ++k) v[k] = static_cast<const float4*>(in.p[k])[i];
-    float lane[4][N];
+    for (int k = 0; k < N; ++k) v[k] = static_cast<const Vec16<T>*>(in.p[k])[i];
+    Vec16<T> r;
 #pragma unroll
-    for (int k = 0; k < N; ++k) {
-      lane[0][k] = v[k].x;
-      lane[1][k] = v[k].y;
-      lane[2][k] = v[k].z;
-      lane[3][k] = v[k].w;
+    for (int l = 0; l < kLanes; ++l) {
+      T lane[N > 0 ? N : 1];
+#pragma unroll
+      for (int k = 0; k < N; ++k) lane[k] = v[k].v[l];
+      r.v[l] = apply_lane<Fn, T, N>(fn, lane, std::make_index_sequence<N>{});
     }
-    float4 r;
-    r.x = apply_lane<Fn, N>(fn, lane[0], std::make_index_sequence<N>{});
-    r.y = apply_lane<Fn, N>(fn, lane[1], std::make_index_sequence<N>{});
-    r.z = apply_lane<Fn, N>(fn, lane[2], std::make_index_sequence<N>{});
-    r.w = apply_lane<Fn, N>(fn, lane[3], std::make_index_sequence<N>{});
-    reinterpret_cast<float4*>(out)[i] = r;
+    reinterpret_cast<Vec16<T>*>(out)[i] = r;
   }
-  for (uint32_t i = n4 * 4 + tid; i < count; i += stride) {
-    float lane[N];
+  for (uint32_t i = nv * kLanes + tid; i < count; i += stride) {
+    T lane[N > 0 ? N : 1];
 #pragma unroll
-    for (int k = 0; k < N; ++k) lane[k] = static_cast<const float*>(in.p[k])[i];
-    out[i] = apply_lane<Fn, N>(fn, lane, std::make_index_sequence<N>{});
+    for (int k = 0; k < N; ++k) lane[k] = static_cast<const T*>(in.p[k])[i];
+    out[i] = apply_lane<Fn, T, N>(fn, lane, std::make_index_sequence<N>{});
   }
-}
-
-inline bool aligned16(const void* p) {
-  return (reinterpret_cast<uintptr_t>(p) & 15u) == 0;
 }
 
 //! The EwLauncher of functor Fn (constructed from the plan's scalars) with output Out and
@@ -126,12 +118,17 @@ void launch_ew(const EwPlan& plan, const void* const* inputs, void* out, cudaStr
   Ptrs<N> in;
   for (int k = 0; k < N; ++k) in.p[k] = inputs[k];
   if (plan.layout.contiguous) {
-    if constexpr (std::is_same_v<Out, float> && (std::is_same_v<In, float> && ...)) {
+    constexpr bool kVectorizable =
+        (std::is_same_v<Out, float> || kIsHalf<Out>) && (std::is_same_v<In, Out> && ...);
+    if constexpr (kVectorizable) {
       bool vec = aligned16(out);
       for (int k = 0; k < N; ++k) vec = vec && aligned16(in.p[k]);
       if (vec) {
-        contiguous_vec4_kernel<Fn, N><<<plan.blocks_vec4, kEwThreads, 0, stream>>>(
-            fn, static_cast<float*>(out), in, plan.layout.count);
+        // plan.blocks_vec is sized for 4 lanes; 8-lane (half) launches need half the blocks.
+        const uint32_t blocks =
+            Vec16<Out>::kLanes == 4 ? plan.blocks_vec : (plan.blocks_vec + 1) / 2;
+        contiguous_vec_kernel<Fn, Out, N>
+            <<<blocks, kEwThreads, 0, stream>>>(fn, static_cast<Out*>(out), in, plan.layout.count);
         RILL_CUDA_CHECK_LAUNCH();
         return;
       }
@@ -151,6 +148,14 @@ struct TypeOf;
 template <>
 struct TypeOf<DType::kFloat32> {
   using type = float;
+};
+template <>
+struct TypeOf<DType::kFloat16> {
+  using type = __half;
+};
+template <>
+struct TypeOf<DType::kBFloat16> {
+  using type = __nv_bfloat16;
 };
 template <>
 struct TypeOf<DType::kFloat64> {

@@ -1,5 +1,6 @@
-// Launcher of rill.FusedElementwise: one kernel evaluates a short program of float32 elementwise
-// steps per output element, reading each (broadcast) input once and writing once.
+// Launcher of rill.FusedElementwise: one kernel evaluates a short program of float elementwise
+// steps per output element, reading each (broadcast) input once and writing once. Inputs and
+// output share one dtype (float32, float16 or bfloat16); the program always runs in float.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +34,11 @@ struct FusedPlan {
 //! Grid size for a plan whose program and layout are filled in.
 void finish_fused_plan(FusedPlan* plan);
 
-//! inputs: plan.input_count float32 device pointers; out: float32 output.
-void launch_fused_elementwise(const FusedPlan& plan, const float* const* inputs, float* out,
-                              cudaStream_t stream);
+//! inputs: plan.input_count device pointers; out: the output, all of one dtype.
+using FusedLauncher = void (*)(const FusedPlan& plan, const void* const* inputs, void* out,
+                               cudaStream_t stream);
+
+//! The launcher for `dtype` (float32, float16, bfloat16), or null.
+FusedLauncher find_fused_launcher(DType dtype);
 
 }  // namespace rill::kernels

@@ -1,6 +1,9 @@
 // Reduction kernels (see reduce.cuh). Accumulation in float.
 #include <vector>
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
 #include "cuda/check.h"
 #include "kernels/reduce.cuh"
 #include "kernels/row_reduce.cuh"
@@ -29,6 +32,28 @@ __device__ __forceinline__ PartialFor<kOp> combine(PartialFor<kOp> acc, float v)
   }
 }
 
+template <class T>
+__device__ __forceinline__ float load_float(const T* p) {
+  if constexpr (std::is_same_v<T, __half>) {
+    return __half2float(*p);
+  } else if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    return __bfloat162float(*p);
+  } else {
+    return static_cast<float>(*p);
+  }
+}
+
+template <class T>
+__device__ __forceinline__ T store_value(float v) {
+  if constexpr (std::is_same_v<T, __half>) {
+    return __float2half_rn(v);
+  } else if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    return __float2bfloat16_rn(v);
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
 template <ReduceOp kOp, int kThreads, class T>
 __global__ void __launch_bounds__(kBlockThreads)
     reduce_rows_kernel(const T* __restrict__ in, T* __restrict__ out, uint32_t rows, uint32_t cols,
@@ -44,10 +69,10 @@ __global__ void __launch_bounds__(kBlockThreads)
   const T* src = in + static_cast<size_t>(row) * cols;
   PartialFor<kOp> partial = OpFor<kOp>::identity();
   for (uint32_t c = lane; c < cols; c += kThreads) {
-    partial = combine<kOp>(partial, static_cast<float>(src[c]));
+    partial = combine<kOp>(partial, load_float(src + c));
   }
   const float acc = detail::row_allreduce<kThreads>(static_cast<float>(partial), op, scratch);
-  if (lane == 0) out[row] = static_cast<T>(kOp == ReduceOp::kMean ? acc * scale : acc);
+  if (lane == 0) out[row] = store_value<T>(kOp == ReduceOp::kMean ? acc * scale : acc);
 }
 
 template <ReduceOp kOp, class T>
@@ -66,7 +91,7 @@ __global__ void __launch_bounds__(kBlockThreads)
     if (plan.red_rank == 1) {
       const uint32_t s = plan.red_strides[0];
       for (uint32_t r = 0; r < plan.reduce_count; ++r) {
-        acc = combine<kOp>(acc, static_cast<float>(in[base + r * s]));
+        acc = combine<kOp>(acc, load_float(in + base + r * s));
       }
     } else {
       for (uint32_t r = 0; r < plan.reduce_count; ++r) {
@@ -77,16 +102,19 @@ __global__ void __launch_bounds__(kBlockThreads)
           off += (rr - q * plan.red_dims[d]) * plan.red_strides[d];
           rr = q;
         }
-        acc = combine<kOp>(acc, static_cast<float>(in[off]));
+        acc = combine<kOp>(acc, load_float(in + off));
       }
     }
     const float total = static_cast<float>(acc);
-    out[o] = static_cast<T>(kOp == ReduceOp::kMean ? total * plan.scale : total);
+    out[o] = store_value<T>(kOp == ReduceOp::kMean ? total * plan.scale : total);
   }
 }
 
 template <ReduceOp kOp, class T>
-void launch_typed(const ReducePlan& plan, const T* in, T* out, cudaStream_t stream) {
+void launch_typed(const ReducePlan& plan, const void* in_raw, void* out_raw, cudaStream_t stream) {
+  if (plan.out_count == 0) return;
+  const auto* in = static_cast<const T*>(in_raw);
+  auto* out = static_cast<T*>(out_raw);
   if (plan.rows) {
     if (plan.threads_per_row == 32) {
       reduce_rows_kernel<kOp, 32, T><<<plan.blocks, kBlockThreads, 0, stream>>>(
@@ -162,28 +190,33 @@ bool make_reduce_plan(std::span<const int64_t> shape, std::span<const bool> redu
   return true;
 }
 
-bool reduce_supports(DType dtype) {
-  return dtype == DType::kFloat32;
+namespace {
+
+template <class T>
+ReduceLauncher reduce_launcher(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::kSum:
+      return &launch_typed<ReduceOp::kSum, T>;
+    case ReduceOp::kMean:
+      return &launch_typed<ReduceOp::kMean, T>;
+    case ReduceOp::kMax:
+      return &launch_typed<ReduceOp::kMax, T>;
+  }
+  return nullptr;
 }
 
-void launch_reduce(const ReducePlan& plan, DType dtype, const void* in, void* out,
-                   cudaStream_t stream) {
-  if (plan.out_count == 0) return;
-  if (dtype != DType::kFloat32) {
-    throw Error(ErrorKind::kInternal, "launch_reduce: dtype without a kernel");
-  }
-  const auto* x = static_cast<const float*>(in);
-  auto* y = static_cast<float*>(out);
-  switch (plan.op) {
-    case ReduceOp::kSum:
-      launch_typed<ReduceOp::kSum>(plan, x, y, stream);
-      break;
-    case ReduceOp::kMean:
-      launch_typed<ReduceOp::kMean>(plan, x, y, stream);
-      break;
-    case ReduceOp::kMax:
-      launch_typed<ReduceOp::kMax>(plan, x, y, stream);
-      break;
+}  // namespace
+
+ReduceLauncher find_reduce_launcher(ReduceOp op, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return reduce_launcher<float>(op);
+    case DType::kFloat16:
+      return reduce_launcher<__half>(op);
+    case DType::kBFloat16:
+      return reduce_launcher<__nv_bfloat16>(op);
+    default:
+      return nullptr;
   }
 }
 

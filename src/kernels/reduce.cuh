@@ -1,4 +1,5 @@
-// Launcher of Sum/Mean/Max reductions over arbitrary axes of a dense tensor (float32).
+// Launcher of Sum/Mean/Max reductions over arbitrary axes of a dense tensor (float32, float16,
+// bfloat16; half inputs widen to float and the float result rounds once on store).
 //
 // The plan merges adjacent dims of the same kind (kept or reduced). When every reduced dim
 // follows every kept dim the problem is [rows, reduce_count] and a warp (short rows) or a block
@@ -43,10 +44,11 @@ struct ReducePlan {
 bool make_reduce_plan(std::span<const int64_t> shape, std::span<const bool> reduced, ReduceOp op,
                       ReducePlan* plan);
 
-//! True when launch_reduce handles `dtype`.
-bool reduce_supports(DType dtype);
+//! Launches one reduction for a plan; asynchronous, checks the launch.
+using ReduceLauncher = void (*)(const ReducePlan& plan, const void* in, void* out,
+                                cudaStream_t stream);
 
-void launch_reduce(const ReducePlan& plan, DType dtype, const void* in, void* out,
-                   cudaStream_t stream);
+//! The launcher of `op` on `dtype` (chosen at prepare time), or null when there is none.
+ReduceLauncher find_reduce_launcher(ReduceOp op, DType dtype);
 
 }  // namespace rill::kernels

@@ -1,5 +1,5 @@
 // Unary elementwise kernels (Note [Elementwise launch plans]); scalar semantics from
-// elementwise_scalar.h.
+// elementwise_scalar.h. float16/bfloat16 compute in float (Note [Half-precision kernels]).
 #include "kernels/elementwise_impl.cuh"
 
 namespace rill::kernels {
@@ -10,14 +10,15 @@ template <EwOp kOp, class T>
 struct UnaryFn {
   EwScalars s;
   __device__ __forceinline__ T operator()(T x) const {
-    return unary_value<kOp, T>(x, s.alpha, s.beta);
+    using C = detail::Compute<T>;
+    return detail::narrow<T>(unary_value<kOp, C>(detail::widen(x), s.alpha, s.beta));
   }
 };
 
 template <class T>
 struct IsNaNFn {
   EwScalars s;
-  __device__ __forceinline__ bool operator()(T x) const { return is_nan_value(x); }
+  __device__ __forceinline__ bool operator()(T x) const { return is_nan_value(detail::widen(x)); }
 };
 
 template <EwOp kOp, class T>
@@ -42,8 +43,9 @@ EwLauncher integer_or_float_unary(EwOp op) {
   }
 }
 
+//! Every unary op on a floating type (float, float16, bfloat16).
+template <class T>
 EwLauncher float_unary(EwOp op) {
-  using T = float;
   switch (op) {
     case EwOp::kLeakyRelu:
       return unary<EwOp::kLeakyRelu, T>();
@@ -79,7 +81,11 @@ EwLauncher float_unary(EwOp op) {
 EwLauncher find_unary_launcher(EwOp op, DType dtype) {
   switch (dtype) {
     case DType::kFloat32:
-      return float_unary(op);
+      return float_unary<float>(op);
+    case DType::kFloat16:
+      return float_unary<__half>(op);
+    case DType::kBFloat16:
+      return float_unary<__nv_bfloat16>(op);
     case DType::kInt64:
       return integer_or_float_unary<int64_t>(op);
     case DType::kInt32:

@@ -1,6 +1,7 @@
 // Binary elementwise ops with numpy multidirectional broadcasting (Add, Sub, Mul, Div, Pow, the
 // comparisons, And, Or), variadic Min/Max, and Where: attributes, shape inference and CPU
-// reference. The GPU half is elementwise_gpu.cpp.
+// reference. The GPU half is elementwise_gpu.cpp. float16/bfloat16 follow float's semantics
+// (Note [Half CPU references]).
 #include <cmath>
 
 #include "ops/elementwise_common.h"
@@ -63,9 +64,9 @@ std::vector<TensorDesc> infer_binary(const InferContext& ctx) {
     if (!ctx.has_input(i)) {
       throw op_error(ErrorKind::kInvalidModel, "inputs may not be absent", node, ctx.inputs);
     }
-    check_accepts(node, ctx.inputs, i, dispatch_dtype(ctx.inputs[i].dtype, node, [](auto t) {
-                    return binary_accepts<kOp, decltype(t)>();
-                  }));
+    check_accepts(node, ctx.inputs, i,
+                  dispatch_dtype(constraint_dtype(ctx.inputs[i].dtype), node,
+                                 [](auto t) { return binary_accepts<kOp, decltype(t)>(); }));
     // Pow alone allows different base and exponent types.
     if (kOp != EwOp::kPow) expect_same_dtype(node, ctx.inputs, 0, i);
   }
@@ -109,6 +110,9 @@ X pow_value(X x, Y y) {
 
 template <EwOp kOp>
 std::vector<HostTensor> run_binary_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_binary_cpu<kOp>, inputs[0].dtype());
+  }
   std::vector<TensorDesc> descs;
   for (const HostTensor& t : inputs) descs.push_back(t.desc());
   const Shape out_shape = broadcast_all(node, descs);
@@ -156,6 +160,9 @@ std::vector<HostTensor> run_binary_cpu(const Node& node, std::span<const HostTen
 //! Min and Max fold their inputs left to right: out = op(...op(op(x0, x1), x2)..., xn).
 template <EwOp kOp>
 std::vector<HostTensor> run_variadic_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_variadic_cpu<kOp>, inputs[0].dtype());
+  }
   if (inputs.size() == 1) return {inputs[0]};
   std::vector<TensorDesc> descs;
   for (const HostTensor& t : inputs) descs.push_back(t.desc());
@@ -194,6 +201,9 @@ std::vector<TensorDesc> infer_where(const InferContext& ctx) {
 }
 
 std::vector<HostTensor> run_where_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {  // exact: Where only selects
+    return run_half_through_float(node, inputs, &run_where_cpu, inputs[1].dtype());
+  }
   std::vector<TensorDesc> descs;
   for (const HostTensor& t : inputs) descs.push_back(t.desc());
   const Shape out_shape = broadcast_all(node, descs);
@@ -224,6 +234,7 @@ OpDef binary_def(std::string_view name) {
     def.run_cpu = &run_binary_cpu<kOp>;
     def.prepare_gpu = &prepare_binary_gpu;
   }
+  def.gpu_dtypes = kFloatDTypes;  // float16/bfloat16 compute in float
   return def;
 }
 
@@ -235,6 +246,7 @@ std::vector<OpDef> binary_op_defs() {
   where.infer = &infer_where;
   where.run_cpu = &run_where_cpu;
   where.prepare_gpu = &prepare_where_gpu;
+  where.gpu_dtypes = kFloatDTypes;
   return {
       binary_def<EwOp::kAdd>("Add"),
       binary_def<EwOp::kSub>("Sub"),

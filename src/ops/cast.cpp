@@ -59,9 +59,8 @@ std::vector<HostTensor> run_cast_cpu(const Node& node, std::span<const HostTenso
   // Half precision goes through float, as the GPU's conversions do: widen a half input exactly,
   // cast as float, and round a half result once.
   if (is_half(inputs[0].dtype()) || is_half(to)) {
-    const HostTensor x = is_half(inputs[0].dtype())
-                             ? ir::convert_floating(inputs[0], DType::kFloat32)
-                             : inputs[0];
+    const HostTensor x =
+        is_half(inputs[0].dtype()) ? ir::convert_floating(inputs[0], DType::kFloat32) : inputs[0];
     if (!is_half(to)) return run_cast_cpu(node, std::span<const HostTensor>(&x, 1));
     ir::Node to_float = node;
     to_float.attributes["to"] = int64_t{1};
@@ -91,7 +90,7 @@ std::vector<OpDef> cast_op_defs() {
   cast.infer = &infer_cast;
   cast.run_cpu = &run_cast_cpu;
   cast.prepare_gpu = &prepare_cast_gpu;
-  cast.gpu_dtypes = kAllDTypes;
+  cast.gpu_dtypes = kFloatDTypes | DTypeSet{DType::kFloat64};
   return {cast};
 }
 

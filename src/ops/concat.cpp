@@ -76,7 +76,13 @@ std::vector<HostTensor> concat_cpu(const Node& node, std::span<const HostTensor>
 }  // namespace
 
 std::vector<OpDef> concat_ops() {
-  return {{"Concat", &concat_infer, &concat_cpu, &prepare_concat_gpu, OutputKind::kComputed, {}}};
+  return {{"Concat",
+           &concat_infer,
+           &concat_cpu,
+           &prepare_concat_gpu,
+           OutputKind::kComputed,
+           {},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

@@ -1,6 +1,8 @@
 # Owned by the elementwise family. Sources relative to src/ops.
 rill_layer(rill_ops_elementwise
   SOURCES
+    add_layer_norm.cpp
+    add_layer_norm_gpu.cpp
     binary.cpp
     cast.cpp
     cast_gpu.cpp

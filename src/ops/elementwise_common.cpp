@@ -153,6 +153,30 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   return strides;
 }
 
+bool has_half_input(std::span<const HostTensor> inputs) {
+  for (const HostTensor& t : inputs) {
+    if (is_half(t.dtype()) && t.bytes() > 0) return true;
+  }
+  return false;
+}
+
+std::vector<HostTensor> run_half_through_float(const Node& node, std::span<const HostTensor> inputs,
+                                               CpuFn float_reference, DType half, size_t narrowed) {
+  std::vector<HostTensor> widened;
+  widened.reserve(inputs.size());
+  for (const HostTensor& t : inputs) {
+    widened.push_back(is_half(t.dtype()) ? ir::convert_floating(t, DType::kFloat32) : t);
+  }
+  std::vector<HostTensor> outputs = float_reference(node, widened);
+  if (!is_half(half)) return outputs;
+  for (size_t i = 0; i < outputs.size() && i < narrowed; ++i) {
+    if (outputs[i].dtype() == DType::kFloat32) {
+      outputs[i] = ir::convert_floating(outputs[i], half);
+    }
+  }
+  return outputs;
+}
+
 int64_t normalize_axis(const Node& node, std::span<const TensorDesc> inputs, int64_t axis,
                        int64_t rank) {
   if (axis < -rank || axis >= rank) {

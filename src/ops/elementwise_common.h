@@ -104,6 +104,34 @@ decltype(auto) dispatch_dtype(DType dtype, const Node& node, F&& f) {
   throw error;
 }
 
+// Note [Half CPU references]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~
+// The host has no half arithmetic, so a float16/bfloat16 node's CPU reference is its float32
+// reference on widened inputs: every half input converts to float32 exactly, the float32
+// reference runs (computing in double and rounding to float32, see Note [Elementwise
+// semantics]), and each result that the node produces in the half dtype is rounded once more,
+// to nearest even. That is the float op rounded at its inputs and its output, as the GPU
+// computes it (load, widen, compute in float, round on store). The double -> float -> half
+// rounding can differ from a single rounding only when the float32 result lands exactly on a
+// half tie, far below any test tolerance. Outputs that stay float32 (LayerNormalization's Mean
+// and InvStdDev) and bool or integer outputs pass through unchanged.
+
+//! True when any present input is float16 or bfloat16.
+bool has_half_input(std::span<const HostTensor> inputs);
+
+//! Runs `float_reference` on `inputs` with half inputs widened to float32 and rounds its float32
+//! outputs with index < `narrowed` to `half` (see Note [Half CPU references]). When `half` is
+//! not a half dtype, no output is rounded.
+std::vector<HostTensor> run_half_through_float(const Node& node, std::span<const HostTensor> inputs,
+                                               CpuFn float_reference, DType half,
+                                               size_t narrowed = 1);
+
+//! The dtype whose type constraints a node of `dtype` follows: float32 for float16/bfloat16
+//! (their semantics are float's, Note [Half CPU references]), `dtype` otherwise.
+constexpr DType constraint_dtype(DType dtype) {
+  return is_half(dtype) ? DType::kFloat32 : dtype;
+}
+
 //! Normalizes an axis in [-rank, rank) to [0, rank); throws kInvalidModel otherwise.
 int64_t normalize_axis(const Node& node, std::span<const TensorDesc> inputs, int64_t axis,
                        int64_t rank);
@@ -112,13 +140,14 @@ int64_t normalize_axis(const Node& node, std::span<const TensorDesc> inputs, int
 std::optional<EwOp> fusable_op_from_name(std::string_view name);
 
 // Tables contributed by each file of the family (joined by elementwise_ops()/reduction_ops()).
-std::vector<OpDef> unary_op_defs();       // unary.cpp
-std::vector<OpDef> binary_op_defs();      // binary.cpp (incl. Min/Max, Where)
-std::vector<OpDef> cast_op_defs();        // cast.cpp
-std::vector<OpDef> fused_op_defs();       // fused_elementwise.cpp
-std::vector<OpDef> reduce_op_defs();      // reduce.cpp (incl. GlobalAveragePool)
-std::vector<OpDef> softmax_op_defs();     // softmax.cpp
-std::vector<OpDef> layer_norm_op_defs();  // layer_norm.cpp
+std::vector<OpDef> unary_op_defs();           // unary.cpp
+std::vector<OpDef> binary_op_defs();          // binary.cpp (incl. Min/Max, Where)
+std::vector<OpDef> cast_op_defs();            // cast.cpp
+std::vector<OpDef> fused_op_defs();           // fused_elementwise.cpp
+std::vector<OpDef> reduce_op_defs();          // reduce.cpp (incl. GlobalAveragePool)
+std::vector<OpDef> softmax_op_defs();         // softmax.cpp
+std::vector<OpDef> layer_norm_op_defs();      // layer_norm.cpp
+std::vector<OpDef> add_layer_norm_op_defs();  // add_layer_norm.cpp (rill.AddLayerNorm)
 
 // GPU halves (the *_gpu.cpp files).
 std::unique_ptr<GpuKernel> prepare_unary_gpu(const GpuPrepareContext& ctx);
@@ -131,6 +160,7 @@ std::unique_ptr<GpuKernel> prepare_fused_gpu(const GpuPrepareContext& ctx);
 std::unique_ptr<GpuKernel> prepare_reduce_gpu(const GpuPrepareContext& ctx);
 std::unique_ptr<GpuKernel> prepare_softmax_gpu(const GpuPrepareContext& ctx);
 std::unique_ptr<GpuKernel> prepare_layer_norm_gpu(const GpuPrepareContext& ctx);
+std::unique_ptr<GpuKernel> prepare_add_layer_norm_gpu(const GpuPrepareContext& ctx);
 
 //! EwOp of a unary/binary/ternary ONNX op (Clip -> kClip); throws kInternal for others.
 EwOp ew_op_of(const Node& node);

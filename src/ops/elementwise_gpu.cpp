@@ -138,7 +138,7 @@ std::unique_ptr<GpuKernel> prepare_where_gpu(const GpuPrepareContext& ctx) {
 
 std::unique_ptr<GpuKernel> prepare_clip_gpu(const GpuPrepareContext& ctx) {
   const DType dtype = ctx.inputs[0].dtype;
-  if (dtype != DType::kFloat32) {
+  if (dtype != DType::kFloat32 && !is_half(dtype)) {
     Error error = op_error(ErrorKind::kUnsupported, "no GPU kernel for this op and dtype", ctx.node,
                            ctx.inputs);
     error.add_context("dtype", std::string(dtype_name(dtype)));
@@ -151,11 +151,12 @@ std::unique_ptr<GpuKernel> prepare_clip_gpu(const GpuPrepareContext& ctx) {
   std::vector<EwGpuKernel::Step> steps;
   if (min_known && max_known) {
     // Bounds known at plan time fold into the launch: a unary kernel (vectorised when dense).
+    // A half bound widens to float exactly.
     EwScalars scalars;
-    scalars.alpha =
-        has_min ? ctx.constants[1]->values<float>()[0] : -std::numeric_limits<float>::infinity();
-    scalars.beta =
-        has_max ? ctx.constants[2]->values<float>()[0] : std::numeric_limits<float>::infinity();
+    scalars.alpha = has_min ? static_cast<float>(ctx.constants[1]->as_doubles()[0])
+                            : -std::numeric_limits<float>::infinity();
+    scalars.beta = has_max ? static_cast<float>(ctx.constants[2]->as_doubles()[0])
+                           : std::numeric_limits<float>::infinity();
     const int operands[] = {0};
     steps.push_back(
         make_ew_step(ctx, kernels::find_unary_launcher(EwOp::kClip, dtype), operands, scalars));

@@ -50,7 +50,13 @@ std::vector<HostTensor> expand_cpu(const Node& node, std::span<const HostTensor>
 }  // namespace
 
 std::vector<OpDef> expand_ops() {
-  return {{"Expand", &expand_infer, &expand_cpu, &prepare_expand_gpu, OutputKind::kComputed, {1}}};
+  return {{"Expand",
+           &expand_infer,
+           &expand_cpu,
+           &prepare_expand_gpu,
+           OutputKind::kComputed,
+           {1},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

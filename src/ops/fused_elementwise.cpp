@@ -1,6 +1,8 @@
-// rill.FusedElementwise: a program of float32 elementwise steps built by the fusion pass (Note
-// [FusedElementwise encoding] in ir/passes/elementwise_fusion.h). Shape inference and CPU
-// reference; the GPU half is fused_elementwise_gpu.cpp.
+// rill.FusedElementwise: a program of float elementwise steps built by the fusion pass (Note
+// [FusedElementwise encoding] in ir/passes/elementwise_fusion.h). The pass fuses float32
+// groups; a reduced-precision build then runs the node in float16/bfloat16: inputs and output
+// in that dtype, the program still in float (intermediates are float, not rounded to half). Shape
+// inference and CPU reference; the GPU half is fused_elementwise_gpu.cpp.
 #include "ops/fused_elementwise.h"
 
 #include "ir/passes/elementwise_fusion.h"
@@ -18,7 +20,8 @@ FusedProgram decode_fused(const Node& node, std::span<const TensorDesc> inputs) 
     if (!node.has_input(i)) {
       throw op_error(ErrorKind::kInvalidModel, "fused inputs may not be absent", node, inputs);
     }
-    expect_dtype(node, inputs, i, {DType::kFloat32});
+    expect_dtype(node, inputs, i, {DType::kFloat32, DType::kFloat16, DType::kBFloat16});
+    expect_same_dtype(node, inputs, 0, i);
   }
   FusedProgram program;
   program.input_count = decoded.input_count;
@@ -44,10 +47,14 @@ std::vector<TensorDesc> infer_fused(const InferContext& ctx) {
   const Node& node = ctx.node;
   expect_arity(node, ctx.inputs, 1, SIZE_MAX, 1, 1);
   (void)decode_fused(node, ctx.inputs);
-  return {TensorDesc{DType::kFloat32, broadcast_all(node, ctx.inputs)}};
+  return {TensorDesc{ctx.inputs[0].dtype, broadcast_all(node, ctx.inputs)}};
 }
 
 std::vector<HostTensor> run_fused_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  // The program runs in float for every dtype; a half output is rounded once at the end.
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_fused_cpu, inputs[0].dtype());
+  }
   std::vector<TensorDesc> descs;
   std::vector<Shape> shapes;
   for (const HostTensor& t : inputs) {
@@ -83,6 +90,7 @@ std::vector<OpDef> fused_op_defs() {
   fused.infer = &infer_fused;
   fused.run_cpu = &run_fused_cpu;
   fused.prepare_gpu = &prepare_fused_gpu;
+  fused.gpu_dtypes = kFloatDTypes;
   return {fused};
 }
 

@@ -25,8 +25,8 @@ struct FusedProgram {
 };
 
 //! Decodes the node (see Note [FusedElementwise encoding] in ir/passes/elementwise_fusion.h),
-//! checks input count and dtypes (float32 only) and maps every step to an EwOp. Errors name the
-//! node and its inputs.
+//! checks input count and dtypes (float32, float16 or bfloat16, all inputs alike) and maps every
+//! step to an EwOp. Errors name the node and its inputs.
 FusedProgram decode_fused(const Node& node, std::span<const TensorDesc> inputs);
 
 }  // namespace rill::ops::ew

@@ -10,21 +10,18 @@ namespace {
 
 class FusedGpuKernel final : public GpuKernel {
  public:
-  FusedGpuKernel(const kernels::FusedPlan& plan, std::string description)
-      : plan_(plan), description_(std::move(description)) {}
+  FusedGpuKernel(const kernels::FusedPlan& plan, kernels::FusedLauncher launcher,
+                 std::string description)
+      : plan_(plan), launcher_(launcher), description_(std::move(description)) {}
 
   void enqueue(const GpuLaunch& launch) const override {
-    const float* inputs[kernels::kMaxFusedInputs] = {};
-    for (int k = 0; k < plan_.input_count; ++k) {
-      inputs[k] = static_cast<const float*>(launch.inputs[static_cast<size_t>(k)]);
-    }
-    kernels::launch_fused_elementwise(plan_, inputs, static_cast<float*>(launch.outputs[0]),
-                                      launch.stream);
+    launcher_(plan_, launch.inputs.data(), launch.outputs[0], launch.stream);
   }
   std::string describe() const override { return description_; }
 
  private:
   kernels::FusedPlan plan_;
+  kernels::FusedLauncher launcher_;
   std::string description_;
 };
 
@@ -40,10 +37,18 @@ std::unique_ptr<GpuKernel> prepare_fused_gpu(const GpuPrepareContext& ctx) {
                        std::to_string(kernels::kMaxFusedSteps) + " steps)",
                    ctx.node, ctx.inputs);
   }
+  const DType dtype = ctx.inputs[0].dtype;
+  const kernels::FusedLauncher launcher = kernels::find_fused_launcher(dtype);
+  if (launcher == nullptr) {
+    Error error = op_error(ErrorKind::kUnsupported, "no GPU kernel for this op and dtype", ctx.node,
+                           ctx.inputs);
+    error.add_context("dtype", std::string(dtype_name(dtype)));
+    throw error;
+  }
   kernels::FusedPlan plan;
   plan.input_count = static_cast<int32_t>(program.input_count);
   plan.step_count = static_cast<int32_t>(program.steps.size());
-  std::string description = "fused elementwise";
+  std::string description = "fused elementwise " + std::string(dtype_name(dtype));
   for (size_t s = 0; s < program.steps.size(); ++s) {
     const FusedStep& step = program.steps[s];
     plan.steps[s].op = step.op;
@@ -67,7 +72,7 @@ std::unique_ptr<GpuKernel> prepare_fused_gpu(const GpuPrepareContext& ctx) {
                    ctx.node, ctx.inputs);
   }
   kernels::finish_fused_plan(&plan);
-  return std::make_unique<FusedGpuKernel>(plan, std::move(description));
+  return std::make_unique<FusedGpuKernel>(plan, launcher, std::move(description));
 }
 
 }  // namespace rill::ops::ew

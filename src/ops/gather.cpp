@@ -129,13 +129,20 @@ std::vector<HostTensor> gather_elements_cpu(const Node& node, std::span<const Ho
 
 std::vector<OpDef> gather_ops() {
   return {
-      {"Gather", &gather_infer, &gather_cpu, &prepare_gather_gpu, OutputKind::kComputed, {}},
+      {"Gather",
+       &gather_infer,
+       &gather_cpu,
+       &prepare_gather_gpu,
+       OutputKind::kComputed,
+       {},
+       kAllDTypes},
       {"GatherElements",
        &gather_elements_infer,
        &gather_elements_cpu,
        &prepare_gather_elements_gpu,
        OutputKind::kComputed,
-       {}},
+       {},
+       kAllDTypes},
   };
 }
 

@@ -1,6 +1,7 @@
 // LayerNormalization (opset 17): shape inference and CPU reference (double; two-pass mean and
 // variance). Outputs Mean and InvStdDev are supported (float32, stash_type 1). The GPU half is
-// layer_norm_gpu.cpp.
+// layer_norm_gpu.cpp. float16/bfloat16: Note [Half CPU references] (statistics from the widened
+// inputs; Y rounded once).
 #include "ops/layer_norm.h"
 
 #include <cmath>
@@ -11,7 +12,8 @@ namespace rill::ops::ew {
 
 LayerNormSpec layer_norm_spec(const Node& node, std::span<const TensorDesc> inputs) {
   expect_arity(node, inputs, 2, 3, 1, 3);
-  expect_dtype(node, inputs, 0, {DType::kFloat32, DType::kFloat64});
+  expect_dtype(node, inputs, 0,
+               {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16});
   for (size_t i = 1; i < inputs.size(); ++i) {
     if (node.has_input(i)) expect_same_dtype(node, inputs, 0, i);
   }
@@ -107,6 +109,10 @@ void layer_norm_rows(const LayerNormSpec& spec, std::span<const HostTensor> inpu
 }
 
 std::vector<HostTensor> run_layer_norm_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  // Mean and InvStdDev stay float32 (stash_type 1): only Y is rounded to the half dtype.
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_layer_norm_cpu, inputs[0].dtype(), 1);
+  }
   std::vector<TensorDesc> descs;
   for (const HostTensor& t : inputs) descs.push_back(t.desc());
   const LayerNormSpec spec = layer_norm_spec(node, descs);
@@ -133,6 +139,7 @@ std::vector<OpDef> layer_norm_op_defs() {
   ln.infer = &infer_layer_norm;
   ln.run_cpu = &run_layer_norm_cpu;
   ln.prepare_gpu = &prepare_layer_norm_gpu;
+  ln.gpu_dtypes = kFloatDTypes;  // Mean/InvStdDev stay float32
   return {ln};
 }
 

@@ -155,7 +155,17 @@ std::vector<HostTensor> pad_cpu(const Node& node, std::span<const HostTensor> in
 }  // namespace
 
 std::vector<OpDef> pad_ops() {
-  return {{"Pad", &pad_infer, &pad_cpu, &prepare_pad_gpu, OutputKind::kComputed, {1, 2, 3}}};
+  // The kernel moves any element size, but constant_value (input 2, a plan-time constant) must
+  // have the data's dtype, and a reduced-precision build converts the data but not plan-time
+  // constants: a float16 Pad with a float32 constant_value would fail to plan. So Pad declares
+  // no half dtype (it stays float32, with casts around it) until that conversion exists.
+  return {{"Pad",
+           &pad_infer,
+           &pad_cpu,
+           &prepare_pad_gpu,
+           OutputKind::kComputed,
+           {1, 2, 3},
+           {DType::kFloat32, DType::kFloat64}}};
 }
 
 }  // namespace rill::ops::movement

@@ -1,5 +1,6 @@
 // ReduceSum, ReduceMean, ReduceMax and GlobalAveragePool: axes, shape inference and CPU reference
-// (accumulating in double). Also the reduction family's table. The GPU half is reduce_gpu.cpp.
+// (accumulating in double; float16/bfloat16 per Note [Half CPU references]). Also the reduction
+// family's table. The GPU half is reduce_gpu.cpp.
 #include "ops/reduce.h"
 
 #include <algorithm>
@@ -94,13 +95,15 @@ std::vector<TensorDesc> infer_reduce(const InferContext& ctx) {
   expect_arity(node, ctx.inputs, 1, pool ? 1 : 2, 1, 1);
   if (kind_of(node) == ReduceKind::kMax) {
     expect_dtype(node, ctx.inputs, 0,
-                 {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kInt8,
-                  DType::kUInt8});
+                 {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64,
+                  DType::kInt64, DType::kInt32, DType::kInt8, DType::kUInt8});
   } else if (pool) {
-    expect_dtype(node, ctx.inputs, 0, {DType::kFloat32, DType::kFloat64});
+    expect_dtype(node, ctx.inputs, 0,
+                 {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64});
   } else {
     expect_dtype(node, ctx.inputs, 0,
-                 {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32});
+                 {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64,
+                  DType::kInt64, DType::kInt32});
   }
   if (ctx.has_input(1)) expect_dtype(node, ctx.inputs, 1, {DType::kInt64});
   const ReduceSpec spec = reduce_spec(node, ctx.inputs, axes_constant(ctx));
@@ -108,6 +111,9 @@ std::vector<TensorDesc> infer_reduce(const InferContext& ctx) {
 }
 
 std::vector<HostTensor> run_reduce_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_reduce_cpu, inputs[0].dtype());
+  }
   const HostTensor& x = inputs[0];
   const std::vector<TensorDesc> descs = {x.desc()};
   const HostTensor* axes = inputs.size() > 1 && node.has_input(1) ? &inputs[1] : nullptr;
@@ -157,6 +163,7 @@ OpDef reduce_def(std::string_view name, bool axes_input) {
   def.infer = &infer_reduce;
   def.run_cpu = &run_reduce_cpu;
   def.prepare_gpu = &prepare_reduce_gpu;
+  def.gpu_dtypes = kFloatDTypes;  // float accumulators
   if (axes_input) def.constant_inputs = {1};
   return def;
 }
@@ -178,7 +185,8 @@ namespace rill::ops {
 
 std::vector<OpDef> reduction_ops() {
   std::vector<OpDef> all;
-  for (auto&& part : {ew::reduce_op_defs(), ew::softmax_op_defs(), ew::layer_norm_op_defs()}) {
+  for (auto&& part : {ew::reduce_op_defs(), ew::softmax_op_defs(), ew::layer_norm_op_defs(),
+                      ew::add_layer_norm_op_defs()}) {
     all.insert(all.end(), part.begin(), part.end());
   }
   return all;

@@ -13,17 +13,18 @@ namespace {
 
 class ReduceGpuKernel final : public GpuKernel {
  public:
-  ReduceGpuKernel(const kernels::ReducePlan& plan, DType dtype, std::string description)
-      : plan_(plan), dtype_(dtype), description_(std::move(description)) {}
+  ReduceGpuKernel(const kernels::ReducePlan& plan, kernels::ReduceLauncher launcher,
+                  std::string description)
+      : plan_(plan), launcher_(launcher), description_(std::move(description)) {}
 
   void enqueue(const GpuLaunch& launch) const override {
-    kernels::launch_reduce(plan_, dtype_, launch.inputs[0], launch.outputs[0], launch.stream);
+    launcher_(plan_, launch.inputs[0], launch.outputs[0], launch.stream);
   }
   std::string describe() const override { return description_; }
 
  private:
   kernels::ReducePlan plan_;
-  DType dtype_;
+  kernels::ReduceLauncher launcher_;
   std::string description_;
 };
 
@@ -50,15 +51,16 @@ std::unique_ptr<GpuKernel> prepare_reduce_gpu(const GpuPrepareContext& ctx) {
   const HostTensor* axes = node.has_input(1) ? &ctx.constant(1) : nullptr;
   const ReduceSpec spec = reduce_spec(node, ctx.inputs, axes);
   if (spec.noop) return std::make_unique<CopyGpuKernel>(ctx.inputs[0].bytes());
-  if (!kernels::reduce_supports(dtype)) {
+  const kernels::ReduceOp op = spec.kind == ReduceKind::kSum    ? kernels::ReduceOp::kSum
+                               : spec.kind == ReduceKind::kMean ? kernels::ReduceOp::kMean
+                                                                : kernels::ReduceOp::kMax;
+  const kernels::ReduceLauncher launcher = kernels::find_reduce_launcher(op, dtype);
+  if (launcher == nullptr) {
     Error error =
         op_error(ErrorKind::kUnsupported, "no GPU kernel for this op and dtype", node, ctx.inputs);
     error.add_context("dtype", std::string(dtype_name(dtype)));
     throw error;
   }
-  const kernels::ReduceOp op = spec.kind == ReduceKind::kSum    ? kernels::ReduceOp::kSum
-                               : spec.kind == ReduceKind::kMean ? kernels::ReduceOp::kMean
-                                                                : kernels::ReduceOp::kMax;
   const std::vector<bool>& reduced = spec.reduced;
   // std::vector<bool> is packed; the planner takes a span of bools.
   const std::unique_ptr<bool[]> flags(new bool[reduced.size() + 1]);
@@ -70,8 +72,9 @@ std::unique_ptr<GpuKernel> prepare_reduce_gpu(const GpuPrepareContext& ctx) {
                    "GPU reduction needs fewer than 2^31 elements and at most 8 merged dims", node,
                    ctx.inputs);
   }
-  std::string description = "reduce " + node.op_type + (plan.rows ? " rows" : " general");
-  return std::make_unique<ReduceGpuKernel>(plan, dtype, std::move(description));
+  std::string description = "reduce " + node.op_type + (plan.rows ? " rows " : " general ") +
+                            std::string(dtype_name(dtype));
+  return std::make_unique<ReduceGpuKernel>(plan, launcher, std::move(description));
 }
 
 }  // namespace rill::ops::ew

@@ -145,6 +145,7 @@ OpDef alias_op(std::string_view op_type, std::vector<int> constant_inputs) {
   def.run_cpu = &alias_cpu<ShapeFn>;
   def.output_kind = OutputKind::kAliasOfInput0;
   def.constant_inputs = std::move(constant_inputs);
+  def.gpu_dtypes = kAllDTypes;  // aliases: no kernel, the bytes are not touched
   return def;
 }
 

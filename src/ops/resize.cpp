@@ -178,8 +178,15 @@ std::vector<HostTensor> resize_cpu(const Node& node, std::span<const HostTensor>
 
 std::vector<OpDef> resize_ops() {
   // roi (input 1) only matters for tf_crop_and_resize, which is unsupported: not required.
-  return {
-      {"Resize", &resize_infer, &resize_cpu, &prepare_resize_gpu, OutputKind::kComputed, {2, 3}}};
+  return {{"Resize",
+           &resize_infer,
+           &resize_cpu,
+           &prepare_resize_gpu,
+           OutputKind::kComputed,
+           {2, 3},
+           // linear interpolates in float32/float64 only; nearest moves any element size, but
+           // the set is per op, so it lists what every mode computes in.
+           {DType::kFloat32, DType::kFloat64}}};
 }
 
 }  // namespace rill::ops::movement

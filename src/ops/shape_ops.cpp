@@ -171,27 +171,31 @@ std::vector<OpDef> shape_value_ops() {
        &value_cpu<shape_value>,
        &prepare_host_value_gpu,
        OutputKind::kComputed,
-       {}},
+       {},
+       kAllDTypes},
       {"Constant",
        &value_infer<constant_value>,
        &value_cpu<constant_value>,
        &prepare_host_value_gpu,
        OutputKind::kComputed,
-       {}},
+       {},
+       kAllDTypes},
       // ConstantOfShape fills on the GPU rather than uploading: its output can be large.
       {"ConstantOfShape",
        &constant_of_shape_infer,
        &value_cpu<constant_of_shape_value>,
        &prepare_constant_of_shape_gpu,
        OutputKind::kComputed,
-       {0}},
+       {0},
+       kAllDTypes},  // fills by element size
       // Range's output shape depends on its values, so they must be known at plan time.
       {"Range",
        &value_infer<range_value>,
        &value_cpu<range_value>,
        &prepare_host_value_gpu,
        OutputKind::kComputed,
-       {0, 1, 2}},
+       {0, 1, 2},
+       {DType::kFloat32, DType::kFloat64}},  // the dtypes range_value computes
   };
 }
 

@@ -91,8 +91,13 @@ std::vector<HostTensor> slice_cpu(const Node& node, std::span<const HostTensor> 
 }  // namespace
 
 std::vector<OpDef> slice_ops() {
-  return {
-      {"Slice", &slice_infer, &slice_cpu, &prepare_slice_gpu, OutputKind::kComputed, {1, 2, 3, 4}}};
+  return {{"Slice",
+           &slice_infer,
+           &slice_cpu,
+           &prepare_slice_gpu,
+           OutputKind::kComputed,
+           {1, 2, 3, 4},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

@@ -1,5 +1,6 @@
 // Softmax (opset 13: one axis, default -1): shape inference and CPU reference (double, stable:
-// exp(x - max) / sum). The GPU half is softmax_gpu.cpp.
+// exp(x - max) / sum). The GPU half is softmax_gpu.cpp. float16/bfloat16: Note [Half CPU
+// references].
 #include <cmath>
 #include <limits>
 
@@ -12,7 +13,8 @@ namespace {
 std::vector<TensorDesc> infer_softmax(const InferContext& ctx) {
   const Node& node = ctx.node;
   expect_arity(node, ctx.inputs, 1, 1, 1, 1);
-  expect_dtype(node, ctx.inputs, 0, {DType::kFloat32, DType::kFloat64});
+  expect_dtype(node, ctx.inputs, 0,
+               {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16});
   const auto rank = static_cast<int64_t>(ctx.inputs[0].shape.size());
   if (rank == 0) {
     throw op_error(ErrorKind::kInvalidModel, "Softmax of a scalar", node, ctx.inputs);
@@ -39,6 +41,9 @@ void softmax_rows(const T* x, T* y, int64_t outer, int64_t dim, int64_t inner) {
 }
 
 std::vector<HostTensor> run_softmax_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_softmax_cpu, inputs[0].dtype());
+  }
   const HostTensor& x = inputs[0];
   const std::vector<TensorDesc> descs = {x.desc()};
   const ir::Shape& shape = x.shape();
@@ -67,6 +72,7 @@ std::vector<OpDef> softmax_op_defs() {
   softmax.infer = &infer_softmax;
   softmax.run_cpu = &run_softmax_cpu;
   softmax.prepare_gpu = &prepare_softmax_gpu;
+  softmax.gpu_dtypes = kFloatDTypes;
   return {softmax};
 }
 

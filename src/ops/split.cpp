@@ -79,7 +79,13 @@ std::vector<HostTensor> split_cpu(const Node& node, std::span<const HostTensor> 
 }  // namespace
 
 std::vector<OpDef> split_ops() {
-  return {{"Split", &split_infer, &split_cpu, &prepare_split_gpu, OutputKind::kComputed, {1}}};
+  return {{"Split",
+           &split_infer,
+           &split_cpu,
+           &prepare_split_gpu,
+           OutputKind::kComputed,
+           {1},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

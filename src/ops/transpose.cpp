@@ -50,7 +50,8 @@ std::vector<OpDef> transpose_ops() {
            &transpose_cpu,
            &prepare_transpose_gpu,
            OutputKind::kComputed,
-           {}}};
+           {},
+           kAllDTypes}};
 }
 
 }  // namespace rill::ops::movement

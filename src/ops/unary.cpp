@@ -1,6 +1,6 @@
 // Unary elementwise ops: attributes, shape inference and CPU reference. The scalar semantics live
 // in kernels/elementwise_scalar.h (Note [Elementwise semantics]); the GPU half is
-// elementwise_gpu.cpp.
+// elementwise_gpu.cpp. float16/bfloat16 follow float's semantics (Note [Half CPU references]).
 #include <limits>
 
 #include "ops/elementwise_common.h"
@@ -50,8 +50,8 @@ std::vector<TensorDesc> infer_unary(const InferContext& ctx) {
     expect_arity(node, ctx.inputs, 1, 1, 1, 1);
   }
   const DType dtype = ctx.inputs[0].dtype;
-  const bool ok =
-      dispatch_dtype(dtype, node, [](auto t) { return unary_accepts<kOp, decltype(t)>(); });
+  const bool ok = dispatch_dtype(constraint_dtype(dtype), node,
+                                 [](auto t) { return unary_accepts<kOp, decltype(t)>(); });
   if (!ok) {
     Error error =
         op_error(ErrorKind::kUnsupported, "input dtype not supported by this op", node, ctx.inputs);
@@ -74,6 +74,9 @@ std::vector<TensorDesc> infer_unary(const InferContext& ctx) {
 
 template <EwOp kOp>
 std::vector<HostTensor> run_unary_cpu(const Node& node, std::span<const HostTensor> inputs) {
+  if (has_half_input(inputs)) {
+    return run_half_through_float(node, inputs, &run_unary_cpu<kOp>, inputs[0].dtype());
+  }
   const HostTensor& x = inputs[0];
   const auto [alpha, beta] = unary_attributes<kOp>(node);
   const size_t n = static_cast<size_t>(x.elements());
@@ -117,6 +120,7 @@ OpDef unary_def(std::string_view name) {
   def.infer = &infer_unary<kOp>;
   def.run_cpu = &run_unary_cpu<kOp>;
   def.prepare_gpu = kOp == EwOp::kClip ? &prepare_clip_gpu : &prepare_unary_gpu;
+  def.gpu_dtypes = kFloatDTypes;  // float16/bfloat16 compute in float
   return def;
 }
 

@@ -74,6 +74,12 @@ HostTensor random_tensor(DType dtype, ir::Shape shape, uint64_t seed, double lo,
       case DType::kBool:
         t.data<bool>()[i] = (rng() & 1) != 0;
         break;
+      case DType::kFloat16:
+        t.data<ir::Half>()[i] = ir::Half(static_cast<float>(real(rng)));
+        break;
+      case DType::kBFloat16:
+        t.data<ir::BFloat16>()[i] = ir::BFloat16(static_cast<float>(real(rng)));
+        break;
       default:
         throw Error(ErrorKind::kUnsupported, "random_tensor: dtype");
     }
@@ -312,6 +318,30 @@ void expect_gpu_matches_cpu(const OpCase& c, double tolerance, bool allow_tf32) 
   cuda::GraphExec exec = cuda::GraphExec::instantiate(graph);
   exec.launch(stream.get());
   check_outputs("CUDA graph replay");
+}
+
+OpCase converted_case(const OpCase& c, DType dtype) {
+  OpCase converted = c;
+  for (HostTensor& t : converted.inputs) {
+    if (t.dtype() == DType::kFloat32 && t.bytes() > 0) t = ir::convert_floating(t, dtype);
+  }
+  return converted;
+}
+
+void expect_gpu_matches_cpu_in(const OpCase& c, DType dtype, double tolerance) {
+  SCOPED_TRACE(std::string("computed in ") + std::string(dtype_name(dtype)));
+  expect_gpu_matches_cpu(converted_case(c, dtype), tolerance);
+}
+
+double half_tolerance(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat16:
+      return 1e-3;
+    case DType::kBFloat16:
+      return 8e-3;
+    default:
+      return 1e-5;
+  }
 }
 
 }  // namespace rill::testing

@@ -59,4 +59,17 @@ double relative_l2(const ir::HostTensor& actual, const ir::HostTensor& expected)
 //! Also checks that enqueue() made zero host syncs and zero default-stream ops.
 void expect_gpu_matches_cpu(const OpCase& c, double tolerance = 1e-5, bool allow_tf32 = false);
 
+//! `c` with every float32 input (constant inputs too) converted to `dtype`, rounding to nearest
+//! even; other inputs unchanged.
+OpCase converted_case(const OpCase& c, DType dtype);
+
+//! The GPU kernel in `dtype` against the CPU reference in `dtype`: expect_gpu_matches_cpu on
+//! converted_case(c, dtype). Build `c` in float32; half tolerances are relative L2 (about 1e-3
+//! for float16, 8e-3 for bfloat16, see half_tolerance).
+void expect_gpu_matches_cpu_in(const OpCase& c, DType dtype, double tolerance);
+
+//! A relative-L2 tolerance for comparing two computations of one op in `dtype` that each round
+//! once: 1e-3 (float16), 8e-3 (bfloat16), 1e-5 otherwise.
+double half_tolerance(DType dtype);
+
 }  // namespace rill::testing

@@ -1,6 +1,7 @@
 #include "ir/passes/optimize.h"
 
 #include "ir/passes/activation_fusion.h"
+#include "ir/passes/add_layer_norm_fusion.h"
 #include "ir/passes/attention_fusion.h"
 #include "ir/passes/batchnorm_folding.h"
 #include "ir/passes/dead_node_elimination.h"
@@ -19,7 +20,8 @@ std::string summary(const OptimizeStats& stats) {
          std::to_string(stats.matmul_bias_fused) + ", attention " +
          std::to_string(stats.attention_fused) + ", act " +
          std::to_string(stats.activations_fused) + ", eltwise " +
-         std::to_string(stats.elementwise_fused) + ")";
+         std::to_string(stats.elementwise_fused) + ", add+layernorm " +
+         std::to_string(stats.add_layer_norm_fused) + ")";
 }
 
 OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
@@ -36,6 +38,7 @@ OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
   stats.attention_fused = fuse_attention(graph);
   stats.activations_fused = fuse_activations(graph);
   stats.elementwise_fused = fuse_elementwise(graph);
+  stats.add_layer_norm_fused = fuse_add_layer_norm(graph);
   stats.dead_nodes_removed += eliminate_dead_nodes(graph);
   try {
     graph.validate();

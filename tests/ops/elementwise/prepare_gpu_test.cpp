@@ -80,7 +80,12 @@ TEST(PrepareGpu, ReductionsSoftmaxLayerNorm) {
       std::string::npos);
   EXPECT_FALSE(prepare(make_case("ReduceMax", {x})).empty());
   EXPECT_FALSE(prepare(make_case("GlobalAveragePool", {x.reshaped({8, 128, 24, 32})})).empty());
-  EXPECT_NE(prepare(make_case("Softmax", {x})).find("32 threads"), std::string::npos);
+  // Rows of 768 floats fit in registers (6 float4 per lane); odd rows take the warp loop.
+  EXPECT_NE(prepare(make_case("Softmax", {x})).find("registers (6 vectors/lane)"),
+            std::string::npos);
+  EXPECT_NE(prepare(make_case("Softmax", {random_tensor(DType::kFloat32, {8, 77}, 4)}))
+                .find("32 threads"),
+            std::string::npos);
   EXPECT_NE(prepare(make_case("Softmax", {x}, {{"axis", int64_t{1}}})).find("columns"),
             std::string::npos);
   EXPECT_FALSE(prepare(make_case("LayerNormalization",
@@ -98,7 +103,7 @@ TEST(PrepareGpu, FusedElementwise) {
                 {{"ops", std::vector<std::string>{"Mul", "Add", "Relu"}},
                  {"args", std::vector<int64_t>{0, 1, 3, 2, 4, -1}},
                  {"alphas", std::vector<float>(6, 0.f)}});
-  EXPECT_EQ(prepare(c), "fused elementwise Mul Add Relu");
+  EXPECT_EQ(prepare(c), "fused elementwise float32 Mul Add Relu");
 }
 
 TEST(PrepareGpu, UnsupportedCombinationsAreKUnsupported) {
