@@ -27,6 +27,8 @@ double activate(double v, Activation act, double alpha) {
       return std::tanh(v);
     case Activation::kLeakyRelu:
       return v >= 0 ? v : alpha * v;
+    case Activation::kGeluTanh:
+      return 0.5 * v * (1 + std::tanh(std::sqrt(2 / 3.14159265358979323846) * (v + 0.044715 * v * v * v)));
     case Activation::kNone:
       break;
   }
@@ -51,7 +53,7 @@ TEST(BiasActivationGpu, EveryDtypeAndActivation) {
   };
   const Geometry geometries[] = {{8, 768, 1}, {3, 67, 49}, {1, 5, 1}};
   const Activation acts[] = {Activation::kNone, Activation::kRelu, Activation::kSigmoid,
-                             Activation::kTanh, Activation::kLeakyRelu};
+                             Activation::kTanh, Activation::kLeakyRelu, Activation::kGeluTanh};
   cudaStream_t stream = nullptr;
   RILL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
