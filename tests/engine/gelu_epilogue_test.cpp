@@ -105,6 +105,18 @@ TEST(GeluEpilogue, ExactGeluFusesOnlyWhereTheApproximationIsAllowed) {
   EXPECT_GT(max_diff, 0.0) << "the fused node computes the tanh form, not the exact one";
 }
 
+TEST(GeluEpilogue, UnfusedChainsWithoutShapeAnnotationsFuseToo) {
+  // Exporters that write no value_info leave elementwise fusion nothing to go on (BERT from
+  // torch's TorchScript exporter): the pass must take the raw Div/Erf/Add/Mul/Mul chain.
+  ir::Graph g = exact_gelu();
+  g.value_info.clear();
+  const ir::Graph original = g;
+  ASSERT_EQ(optimize_and_fuse(g, true), 1u);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  const ir::HostTensor x = testing::random_tensor(DType::kFloat32, {4, 8}, 15, -2.0, 2.0);
+  EXPECT_LT(testing::relative_l2(run(g, x), run(original, x)), 1e-3);
+}
+
 TEST(GeluEpilogue, TanhGeluFusesInFloat32AndComputesTheSame) {
   const ir::HostTensor x = testing::random_tensor(DType::kFloat32, {4, 8}, 14, -2.0, 2.0);
   const ir::Graph original = tanh_gelu();

@@ -13,9 +13,11 @@
 // only for a GELU that already is the tanh form.
 //
 // The pass recognizes a GELU by what it computes, not by how it is spelled: the candidate is the
-// rill.FusedElementwise that is the matmul's only reader, whose other inputs are scalar
-// initializers; it is evaluated with the engine's CPU reference on probe values in [-8, 8] and
-// compared with both forms. Any spelling of either form fuses; anything else is left alone.
+// elementwise region that reads the matmul's output and nothing else but scalar constants (one
+// rill.FusedElementwise, or the unfused Div/Erf/Add/Mul/Mul chain where shapes were unknown to
+// elementwise fusion) with a single value read outside it; the region is evaluated with the
+// engine's CPU reference on probe values in [-8, 8] and compared with both forms. Any spelling
+// of either form fuses; anything else is left alone.
 #pragma once
 
 #include <cstddef>
