@@ -8,6 +8,9 @@ out=${OUT:-/tmp/rill-gpu-check}
 mkdir -p "$out"
 stage=${RILL_STAGE:-.device}
 summary="$out/summary.txt"
+if [ ! -d "$stage/bin" ] && [ -f .device-pack/device.tgz ]; then
+  tar -xzf .device-pack/device.tgz
+fi
 if [ ! -d "$stage/bin" ]; then
   echo "gpu-check: no staged build at $stage; run scripts/stage-device.sh here first" >&2
   exit 2

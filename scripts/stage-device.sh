@@ -5,7 +5,7 @@
 #   .device/bin/     the rill CLI and every test and benchmark executable
 #   .device/lib/     libonnx.so.1, libonnx_proto.so.1
 #   .device/onnx-node-tests/  ONNX's backend node tests
-# Then: device run with carry [".device"] and command "bash scripts/gpu-check.sh".
+# Then: device run with carry [".device-pack"] and command "bash scripts/gpu-check.sh".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -32,4 +32,9 @@ build/tests/conformance/rill_conformance --backend cpu --verbose |
 git rev-parse --short HEAD >"$stage/COMMIT" 2>/dev/null || echo unknown >"$stage/COMMIT"
 strip --strip-debug "$stage"/bin/* 2>/dev/null || true
 du -sh "$stage"
+# The device run carries at most 64 MiB: the binaries travel compressed, as .device-pack
+# (gpu-check.sh unpacks it when .device/ is absent).
+mkdir -p .device-pack
+tar -czf .device-pack/device.tgz "$stage"
+du -sh .device-pack/device.tgz
 ls "$stage/bin"
