@@ -1,5 +1,6 @@
 #include "ir/tensor.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace rill::ir {
@@ -124,6 +125,34 @@ HostTensor convert_floating(const HostTensor& tensor, DType to) {
       break;
     default:
       break;
+  }
+  return out;
+}
+
+HostTensor transposed(const HostTensor& in, std::span<const int64_t> perm) {
+  const Shape& shape = in.shape();
+  const size_t rank = shape.size();
+  if (perm.size() != rank) {
+    throw Error(ErrorKind::kInternal, "transpose: perm does not match the rank",
+                {{"shape", shape_string(shape)}});
+  }
+  Shape out_shape;
+  for (int64_t p : perm) out_shape.push_back(shape[static_cast<size_t>(p)]);
+  HostTensor out(in.dtype(), out_shape);
+  std::vector<int64_t> in_strides(rank, 1);
+  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * shape[d];
+  const size_t size = dtype_size(in.dtype());
+  const int64_t count = in.elements();
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < rank; ++d) src += index[d] * in_strides[static_cast<size_t>(perm[d])];
+    std::copy_n(in.raw() + static_cast<size_t>(src) * size, size,
+                out.raw() + static_cast<size_t>(i) * size);
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < out_shape[d]) break;
+      index[d] = 0;
+    }
   }
   return out;
 }

@@ -90,6 +90,10 @@ class HostTensor {
 //! bfloat16), rounding to nearest even; kInternal for other dtypes.
 HostTensor convert_floating(const HostTensor& tensor, DType to);
 
+//! The tensor transposed: out.shape[i] = in.shape[perm[i]], any dtype (weights permuted at
+//! build time, CPU references of layout-changing ops).
+HostTensor transposed(const HostTensor& in, std::span<const int64_t> perm);
+
 //! The DType of a C++ element type (float -> kFloat32, int64_t -> kInt64, bool -> kBool...).
 template <class T>
 constexpr DType dtype_of();

@@ -30,30 +30,7 @@ Shape permuted(const Shape& shape, std::span<const int64_t> perm) {
 }  // namespace
 
 HostTensor permute(const HostTensor& in, std::span<const int64_t> perm) {
-  const Shape& shape = in.shape();
-  const size_t rank = shape.size();
-  if (perm.size() != rank) {
-    throw Error(ErrorKind::kInternal, "permute: perm does not match the rank",
-                {{"shape", ir::shape_string(shape)}});
-  }
-  HostTensor out(in.dtype(), permuted(shape, perm));
-  std::vector<int64_t> in_strides(rank, 1);
-  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * shape[d];
-  const size_t size = dtype_size(in.dtype());
-  const int64_t count = in.elements();
-  const Shape& out_shape = out.shape();
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += index[d] * in_strides[static_cast<size_t>(perm[d])];
-    std::copy_n(in.raw() + static_cast<size_t>(src) * size, size,
-                out.raw() + static_cast<size_t>(i) * size);
-    for (size_t d = rank; d-- > 0;) {
-      if (++index[d] < out_shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+  return ir::transposed(in, perm);
 }
 
 ConvNhwcSetup conv_nhwc_setup(const Node& node, std::span<const TensorDesc> inputs) {

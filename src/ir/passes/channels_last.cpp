@@ -35,29 +35,6 @@ bool symmetric_pads(const Node& conv) {
   return pads.size() == 4 && pads[0] == pads[2] && pads[1] == pads[3];
 }
 
-// out.shape[i] = in.shape[perm[i]], any dtype.
-HostTensor permute(const HostTensor& in, const std::vector<int64_t>& perm) {
-  const Shape& shape = in.shape();
-  const size_t rank = shape.size();
-  Shape out_shape;
-  for (int64_t p : perm) out_shape.push_back(shape[static_cast<size_t>(p)]);
-  HostTensor out(in.dtype(), out_shape);
-  std::vector<int64_t> strides(rank, 1);
-  for (size_t d = rank; d-- > 1;) strides[d - 1] = strides[d] * shape[d];
-  const size_t size = dtype_size(in.dtype());
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < out.elements(); ++i) {
-    int64_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += index[d] * strides[static_cast<size_t>(perm[d])];
-    std::copy_n(in.raw() + static_cast<size_t>(src) * size, size,
-                out.raw() + static_cast<size_t>(i) * size);
-    for (size_t d = rank; d-- > 0;) {
-      if (++index[d] < out_shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
-}
 
 class Rewriter {
  public:
@@ -152,7 +129,7 @@ class Rewriter {
     auto permuted = permuted_weights_.find(w);
     if (permuted == permuted_weights_.end()) {
       const std::string name = fresh_value(w + "_krsc");
-      HostTensor krsc = permute(graph_.initializers.at(w), kToNhwc);
+      HostTensor krsc = transposed(graph_.initializers.at(w), kToNhwc);
       if (padding > 0) krsc = pad_last_dim(krsc, padding);
       graph_.initializers[name] = std::move(krsc);
       defined_.insert(name);
