@@ -6,8 +6,8 @@ job plan, the tables, and the rill subprocess path against a stub CLI).
     /usr/bin/python3 tests/bench/compare_torch_test.py [-v]
 
 Needs onnx and numpy (Debian's python3-onnx, python3-numpy). The real exported models are
-checked too where they exist: $RILL_MODELS_DIR/{resnet50,bert}/model.onnx (default
-/work/models); otherwise those tests skip.
+checked too where $RILL_MODELS_DIR/{resnet50,bert}/model.onnx exist (the directory
+scripts/export_torch_models.py writes); otherwise those tests skip.
 """
 
 import json
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(REPO, "bench"))
 import compare_torch  # noqa: E402
 import model_cost  # noqa: E402
 
-MODELS_DIR = os.environ.get("RILL_MODELS_DIR", "/work/models")
+MODELS_DIR = os.environ.get("RILL_MODELS_DIR", "")
 
 
 def init(name, array):

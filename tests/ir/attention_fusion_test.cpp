@@ -2,6 +2,7 @@
 // rill.Attention node, and the rewritten graph computes what the original did, both run on the
 // ops' CPU references. Also: the pass fires once per layer on the exported BERT-base model.
 #include "ir/passes/attention_fusion.h"
+#include "test_paths.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -228,13 +229,10 @@ TEST(AttentionFusion, SkipsNonScalarScaleAndOtherSoftmaxAxis) {
 }
 
 // The exported model: TorchScript exporter, opset 17, eager attention, 12 layers. CI lacks the
-// file; RILL_BERT_ONNX overrides where it is looked for.
+// file: it is looked for under $RILL_MODELS_DIR.
 TEST(AttentionFusion, FiresOncePerLayerOfBertBase) {
-  const char* env = std::getenv("RILL_BERT_ONNX");
-  const std::string path = env != nullptr ? env : "/work/models/bert/model.onnx";
-  if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << "BERT-base model not found at " << path << " (set RILL_BERT_ONNX)";
-  }
+  const std::string path = rill::testing::exported_model_path("bert/model.onnx");
+  if (path.empty()) GTEST_SKIP() << "no exported BERT-base: set RILL_MODELS_DIR";
   Graph g = onnx::import_onnx_file(path);
   const OptimizeStats stats = optimize(g, &engine::evaluate_on_host);
   EXPECT_EQ(stats.attention_fused, 12u) << summary(stats);

@@ -1,6 +1,7 @@
 // The channels-last layout pass (ir/passes/channels_last.h) on a small ResNet-like graph: the
 // rewritten graph computes what the original did (CPU references of every op, through the
 // engine's CPU executor), and only the expected layout conversions remain.
+#include "test_paths.h"
 #include "ir/passes/channels_last.h"
 
 #include <algorithm>
@@ -272,12 +273,12 @@ TEST(ChannelsLast, LeavesAsymmetricPadsAndNon2dConvsAlone) {
   EXPECT_EQ(op_types(rewritten), op_types(g));
 }
 
-// The real model, when RILL_RESNET50_ONNX names it (torch's ResNet-50 export): after the
+// The real model, under $RILL_MODELS_DIR (torch's ResNet-50 export): after the
 // builder's passes, one Transpose at the input, every Conv channels-last, every residual Add and
 // Relu inside a convolution, and the pooling channels-last.
 TEST(ChannelsLast, ResNet50HasOneTransposeAtTheInput) {
-  const char* path = std::getenv("RILL_RESNET50_ONNX");
-  if (path == nullptr) GTEST_SKIP() << "set RILL_RESNET50_ONNX to the ResNet-50 ONNX file";
+  const std::string path = rill::testing::exported_model_path("resnet50/model.onnx");
+  if (path.empty()) GTEST_SKIP() << "no exported ResNet-50: set RILL_MODELS_DIR";
   Graph graph = onnx::import_onnx_file(path);
   optimize(graph, &engine::evaluate_on_host);
   const engine::GraphShapes lo = engine::infer_graph_shapes(graph, {{"input", {1, 3, 224, 224}}});

@@ -1,4 +1,4 @@
-// The Add + LayerNormalization fusion on the exported BERT (/work/models/bert, not in CI): after
+// The Add + LayerNormalization fusion on the exported BERT ($RILL_MODELS_DIR/bert, not in CI): after
 // the embeddings every LayerNormalization reads a residual Add, 24 in all; the embeddings' own
 // LayerNormalization reads an Add of a broadcast position table, which fuses too (the fused op
 // keeps Add's broadcasting, see Note [AddLayerNorm]).
@@ -9,15 +9,15 @@
 #include "ir/passes/optimize.h"
 #include "onnx/importer.h"
 #include "ops/op.h"
+#include "test_paths.h"
 
 namespace rill::onnx {
 namespace {
 
-const char* const kBert = "/work/models/bert/model.onnx";
-
 TEST(AddLayerNormBert, FusesEveryResidualLayerNorm) {
-  if (!std::filesystem::exists(kBert)) GTEST_SKIP() << kBert << " is not on this machine";
-  ir::Graph graph = import_onnx_file(kBert);
+  const std::string bert = testing::exported_model_path("bert/model.onnx");
+  if (bert.empty()) GTEST_SKIP() << "no exported BERT-base: set RILL_MODELS_DIR";
+  ir::Graph graph = import_onnx_file(bert);
   size_t layer_norms = 0;
   for (const ir::Node& node : graph.nodes) layer_norms += node.op_type == "LayerNormalization";
   auto evaluate = [](const ir::Node& node, std::span<const ir::HostTensor> inputs) {
