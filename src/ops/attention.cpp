@@ -49,6 +49,7 @@ AttentionSpec attention_spec(const Node& node, std::span<const TensorDesc> input
   }
   AttentionSpec spec;
   spec.has_mask = inputs.size() > 3 && node.has_input(3);
+  const bool packed = node.attr_int("qkv_packed", 0) != 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!node.has_input(i)) {
       if (i < 3) fail(ErrorKind::kInvalidModel, "q, k and v are required", node, inputs);
@@ -57,14 +58,26 @@ AttentionSpec attention_spec(const Node& node, std::span<const TensorDesc> input
     if (inputs[i].dtype != dtype) {
       fail(ErrorKind::kInvalidModel, "q, k, v and mask must share one dtype", node, inputs);
     }
-    if (i < 3 && inputs[i].shape.size() != 4) {
+    if (i < 3 && !packed && inputs[i].shape.size() != 4) {
       fail(ErrorKind::kInvalidModel, "q, k and v must be [batch, seq, heads, head_dim]", node,
            inputs);
     }
   }
-  const ir::Shape& q = inputs[0].shape;
-  const ir::Shape& k = inputs[1].shape;
-  const ir::Shape& v = inputs[2].shape;
+  if (packed) {
+    const ir::Shape& qkv = inputs[0].shape;
+    if (node.inputs[1] != node.inputs[0] || node.inputs[2] != node.inputs[0] || qkv.size() != 5 ||
+        qkv[2] != 3) {
+      fail(ErrorKind::kInvalidModel, "qkv_packed needs q, k and v to be one [B, S, 3, H, D] value",
+           node, inputs);
+    }
+  }
+  // Packed QKV: each of q, k and v is the [B, S, H, D] view of one third (Note [Packed QKV]).
+  const ir::Shape view = packed ? ir::Shape{inputs[0].shape[0], inputs[0].shape[1],
+                                            inputs[0].shape[3], inputs[0].shape[4]}
+                                : ir::Shape{};
+  const ir::Shape& q = packed ? view : inputs[0].shape;
+  const ir::Shape& k = packed ? view : inputs[1].shape;
+  const ir::Shape& v = packed ? view : inputs[2].shape;
   if (q[3] != k[3] || k[1] != v[1]) {
     fail(ErrorKind::kInvalidModel, "q and k need one head_dim, k and v one sequence length", node,
          inputs);
@@ -101,6 +114,13 @@ AttentionSpec attention_spec(const Node& node, std::span<const TensorDesc> input
   spec.q_strides = strides(q);
   spec.k_strides = strides(k);
   spec.v_strides = strides(v);
+  if (packed) {
+    const int64_t row = q[2] * q[3];  // H * D
+    for (auto* s : {&spec.q_strides, &spec.k_strides, &spec.v_strides}) {
+      *s = {q[0] == 1 ? 0 : q[1] * 3 * row, 3 * row, q[2] == 1 ? 0 : q[3]};
+    }
+    spec.qkv_offsets = {0, row, 2 * row};
+  }
   spec.out_strides = strides(spec.out_shape);
   if (spec.has_mask) {
     int64_t step = 1;
@@ -133,10 +153,10 @@ std::vector<HostTensor> run_attention_cpu(const Node& node, std::span<const Host
   for (int64_t b = 0; b < spec.batch; ++b) {
     for (int64_t h = 0; h < spec.heads; ++h) {
       for (int64_t i = 0; i < spec.seq_q; ++i) {
-        const int64_t qi = at(spec.q_strides, b, i, h);
+        const int64_t qi = spec.qkv_offsets[0] + at(spec.q_strides, b, i, h);
         double max = -std::numeric_limits<double>::infinity();
         for (int64_t j = 0; j < spec.seq_k; ++j) {
-          const int64_t kj = at(spec.k_strides, b, j, h);
+          const int64_t kj = spec.qkv_offsets[1] + at(spec.k_strides, b, j, h);
           double dot = 0.0;
           for (int64_t d = 0; d < spec.head_dim; ++d) {
             dot += q[static_cast<size_t>(qi + d)] * k[static_cast<size_t>(kj + d)];
@@ -159,7 +179,7 @@ std::vector<HostTensor> run_attention_cpu(const Node& node, std::span<const Host
           double acc = 0.0;
           for (int64_t j = 0; j < spec.seq_k; ++j) {
             acc += scores[static_cast<size_t>(j)] *
-                   v[static_cast<size_t>(at(spec.v_strides, b, j, h) + d)];
+                   v[static_cast<size_t>(spec.qkv_offsets[2] + at(spec.v_strides, b, j, h) + d)];
           }
           out[static_cast<size_t>(oi + d)] = acc / sum;
         }

@@ -22,9 +22,18 @@ struct AttentionSpec {
   //! Element strides (batch, seq, head) of q, k, v and out in their [B, S, H, D] layouts; 0 on a
   //! broadcast dim.
   std::array<int64_t, 3> q_strides{}, k_strides{}, v_strides{}, out_strides{};
+  //! Element offsets of q, k and v in their inputs: non-zero for packed QKV (Note [Packed QKV]).
+  std::array<int64_t, 3> qkv_offsets{};
   //! Element strides (batch, head, query, key) of the mask; 0 on broadcast dims.
   std::array<int64_t, 4> mask_strides{};
 };
+
+// Note [Packed QKV]
+// ~~~~~~~~~~~~~~~~~
+// With attribute qkv_packed = 1, q, k and v name one value of shape [B, S, 3, H, D]: the output
+// of a single projection GEMM (x @ [Wq | Wk | Wv] + [bq | bk | bv], reshaped), which
+// ir/passes/qkv_packing.h makes from three. q, k and v are then strided views of it: offsets 0,
+// H*D and 2*H*D elements, sequence stride 3*H*D. One GEMM instead of three, and no copy.
 
 //! Throws kInvalidModel (naming node, op and input types) when the inputs do not fit.
 AttentionSpec attention_spec(const Node& node, std::span<const TensorDesc> inputs);

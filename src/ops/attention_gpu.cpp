@@ -9,16 +9,18 @@ namespace {
 
 class AttentionGpuKernel final : public GpuKernel {
  public:
-  explicit AttentionGpuKernel(const kernels::AttentionPlan& plan) : plan_(plan) {}
+  AttentionGpuKernel(const kernels::AttentionPlan& plan, std::array<size_t, 3> byte_offsets)
+      : plan_(plan), byte_offsets_(byte_offsets) {}
   void enqueue(const GpuLaunch& launch) const override {
     const void* mask = launch.inputs.size() > 3 ? launch.inputs[3] : nullptr;
-    kernels::launch_attention(plan_, launch.inputs[0], launch.inputs[1], launch.inputs[2], mask,
-                              launch.outputs[0], launch.stream);
+    auto at = [&](size_t i) { return static_cast<const std::byte*>(launch.inputs[i]) + byte_offsets_[i]; };
+    kernels::launch_attention(plan_, at(0), at(1), at(2), mask, launch.outputs[0], launch.stream);
   }
   std::string describe() const override { return kernels::describe_attention_plan(plan_); }
 
  private:
   kernels::AttentionPlan plan_;
+  std::array<size_t, 3> byte_offsets_;  //!< of q, k and v in their inputs (Note [Packed QKV])
 };
 
 kernels::AttentionStrides strides_of(const std::array<int64_t, 3>& s) {
@@ -70,7 +72,11 @@ std::unique_ptr<GpuKernel> prepare_attention_gpu(const GpuPrepareContext& ctx) {
     error.add_context("v", ir::desc_string(ctx.inputs[2]));
     throw error;
   }
-  return std::make_unique<AttentionGpuKernel>(plan);
+  const size_t element = dtype_size(ctx.inputs[0].dtype);
+  return std::make_unique<AttentionGpuKernel>(
+      plan, std::array<size_t, 3>{static_cast<size_t>(spec.qkv_offsets[0]) * element,
+                                  static_cast<size_t>(spec.qkv_offsets[1]) * element,
+                                  static_cast<size_t>(spec.qkv_offsets[2]) * element});
 }
 
 }  // namespace rill::ops::transformer

@@ -2,6 +2,7 @@
 // rill.Attention node, and the rewritten graph computes what the original did, both run on the
 // ops' CPU references. Also: the pass fires once per layer on the exported BERT-base model.
 #include "ir/passes/attention_fusion.h"
+#include "ir/passes/qkv_packing.h"
 #include "test_paths.h"
 
 #include <cmath>
@@ -159,6 +160,48 @@ void expect_fused_and_equivalent(Scale scale, Mask mask, const std::string& what
   // The comparison can fail: a wrong scale is seen.
   g.nodes[6].attributes["scale"] = 2.f * attention.attr_float("scale", 0.f);
   EXPECT_GT(testing::max_abs_diff(run_reference(g, inputs).at("y"), want.at("y")), 1e-3f) << what;
+}
+
+// Note [Packed QKV]: the three projections become one GEMM read as strided views, with the same
+// result; q's shape subgraph gives the packed shape.
+TEST(QkvPacking, OneGemmThreeViewsSameResult) {
+  Graph g = attention_graph(Scale::kMul, Mask::kSecond);
+  const Graph original = g;
+  ASSERT_EQ(fuse_matmul_bias(g), 3u);
+  ASSERT_EQ(fuse_attention(g), 1u);
+  ASSERT_EQ(pack_qkv_projections(g), 1u);
+  EXPECT_NO_THROW(g.validate());
+  EXPECT_EQ(op_types(g), (std::vector<std::string>{"Slice", "Slice", "Concat", "rill.FusedMatMul",
+                                                   "Reshape", "rill.Attention", "Reshape"}));
+  const Node& attention = g.nodes[5];
+  EXPECT_EQ(attention.attr_int("qkv_packed", 0), 1);
+  EXPECT_EQ(attention.inputs[0], attention.inputs[1]);
+  EXPECT_EQ(attention.inputs[0], attention.inputs[2]);
+  EXPECT_EQ(g.nodes[3].inputs[0], "x");
+  const auto inputs = random_inputs(Mask::kSecond);
+  EXPECT_LE(testing::max_abs_diff(run_reference(g, inputs).at("y"),
+                                  run_reference(original, inputs).at("y")),
+            2e-6f);
+  EXPECT_EQ(pack_qkv_projections(g), 0u) << "packed attention is left alone";
+}
+
+TEST(QkvPacking, ProjectionsOfDifferentInputsOrShapesAreLeftAlone) {
+  Graph g = attention_graph(Scale::kMul, Mask::kSecond);
+  ASSERT_EQ(fuse_matmul_bias(g), 3u);
+  ASSERT_EQ(fuse_attention(g), 1u);
+  Graph other_shape = g;
+  other_shape.initializers["shape4_v"] = other_shape.initializers.at("shape4");
+  other_shape.initializers["shape4_v"].data<int64_t>()[2] = 1;  // another head split for v
+  for (Node& n : other_shape.nodes) {
+    if (n.name == "v_reshape") n.inputs[1] = "shape4_v";
+  }
+  EXPECT_EQ(pack_qkv_projections(other_shape), 0u);
+  Graph other_input = g;
+  other_input.inputs.push_back(value("x2", {kB, kS, kHidden}));
+  for (Node& n : other_input.nodes) {
+    if (n.op_type == "rill.FusedMatMul" && n.outputs[0] == "k_lin") n.inputs[0] = "x2";
+  }
+  EXPECT_EQ(pack_qkv_projections(other_input), 0u);
 }
 
 TEST(AttentionFusion, FusesMulScaleWithMask) {

@@ -1,5 +1,7 @@
 #include "ir/passes/optimize.h"
 
+#include "ir/passes/qkv_packing.h"
+
 #include "ir/passes/activation_fusion.h"
 #include "ir/passes/add_layer_norm_fusion.h"
 #include "ir/passes/attention_fusion.h"
@@ -18,7 +20,8 @@ std::string summary(const OptimizeStats& stats) {
          std::to_string(stats.batchnorms_folded) + ", dead " +
          std::to_string(stats.dead_nodes_removed) + ", matmul+bias " +
          std::to_string(stats.matmul_bias_fused) + ", attention " +
-         std::to_string(stats.attention_fused) + ", act " +
+         std::to_string(stats.attention_fused) + ", qkv " + std::to_string(stats.qkv_packed) +
+         ", act " +
          std::to_string(stats.activations_fused) + ", eltwise " +
          std::to_string(stats.elementwise_fused) + ", add+layernorm " +
          std::to_string(stats.add_layer_norm_fused) + ")";
@@ -36,6 +39,7 @@ OptimizeStats optimize(Graph& graph, const Evaluator& evaluate,
   stats.matmul_bias_fused = fuse_matmul_bias(graph);
   // Before elementwise fusion, which would otherwise take the scores' scale and mask Add.
   stats.attention_fused = fuse_attention(graph);
+  stats.qkv_packed = pack_qkv_projections(graph);
   stats.activations_fused = fuse_activations(graph);
   stats.elementwise_fused = fuse_elementwise(graph);
   stats.add_layer_norm_fused = fuse_add_layer_norm(graph);

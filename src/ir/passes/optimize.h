@@ -20,6 +20,7 @@ struct OptimizeStats {
   size_t dead_nodes_removed = 0;
   size_t matmul_bias_fused = 0;     //!< MatMul + Add -> rill.FusedMatMul
   size_t attention_fused = 0;       //!< attention patterns -> rill.Attention
+  size_t qkv_packed = 0;            //!< rill.Attention nodes whose Q/K/V projections became one
   size_t activations_fused = 0;     //!< Relu & co. into Conv / Gemm / rill.FusedMatMul
   size_t elementwise_fused = 0;     //!< rill.FusedElementwise nodes created
   size_t add_layer_norm_fused = 0;  //!< rill.AddLayerNorm nodes created

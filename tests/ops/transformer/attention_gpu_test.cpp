@@ -1,6 +1,7 @@
 // rill.Attention on the GPU against the CPU reference (plain launch and CUDA graph replay, zero
 // syncs; see op_test_driver.h), in every dtype of its gpu_dtypes.
 #include <gtest/gtest.h>
+#include <cstring>
 #include <limits>
 
 #include "attention_test_util.h"
@@ -89,6 +90,41 @@ TEST(AttentionGpu, MaskLayoutsAndBroadcast) {
     check(dtype, {3, 4, 33, 40, 64, 64, -1, {3, 4, 33, 40}}, seed += 10);
     check(dtype, {3, 4, 33, 40, 64, 64, -1, {1, 1, 1, 1}}, seed += 10);
     check(dtype, {3, 4, 33, 40, 64, 64, 1, {3, 1, 1, 40}}, seed += 10);
+  }
+}
+
+// Note [Packed QKV]: q, k and v as strided views of one [B, S, 3, H, D] tensor, on the GPU against
+// the CPU reference, and the reference against the unpacked op on the three slices.
+TEST(AttentionGpu, PackedQkv) {
+  RILL_REQUIRE_GPU();
+  constexpr int64_t kB = 3, kS = 77, kH = 4, kD = 64;
+  for (DType dtype : kDTypes) {
+    OpCase packed;
+    packed.def = find_def(transformer_table(), "rill.Attention");
+    packed.node = make_node("rill.Attention", 4, 1, {{"qkv_packed", int64_t{1}}});
+    packed.node.domain = "rill";
+    packed.node.inputs = {"qkv", "qkv", "qkv", "mask"};
+    const HostTensor qkv = random_of(dtype, {kB, kS, 3, kH, kD}, 1200, -1.0, 1.0);
+    HostTensor mask = random_tensor(DType::kFloat32, {kB, 1, 1, kS}, 1201, -3.0, 1.0);
+    const HostTensor mask_d = dtype == DType::kFloat32 ? mask : ir::convert_floating(mask, dtype);
+    packed.inputs = {qkv, qkv, qkv, mask_d};
+    SCOPED_TRACE(dtype_name(dtype));
+    expect_gpu_matches_cpu(packed, tolerance(dtype));
+
+    OpCase unpacked = attention_case(dtype, {kB, kH, kS, kS, kD, kD, -1, {kB, 1, 1, kS}}, 1202);
+    unpacked.node.attributes.erase("scale");
+    const size_t element = dtype_size(dtype);
+    for (int64_t part = 0; part < 3; ++part) {
+      HostTensor slice(dtype, {kB, kS, kH, kD});
+      const size_t row = static_cast<size_t>(kH * kD) * element;
+      for (int64_t r = 0; r < kB * kS; ++r) {
+        std::memcpy(slice.raw() + static_cast<size_t>(r) * row,
+                    qkv.raw() + (static_cast<size_t>(r) * 3 + static_cast<size_t>(part)) * row, row);
+      }
+      unpacked.inputs[static_cast<size_t>(part)] = std::move(slice);
+    }
+    unpacked.inputs[3] = mask_d;
+    EXPECT_TRUE(tensors_close(run_cpu(packed)[0], run_cpu(unpacked)[0], 1e-6));
   }
 }
 
