@@ -114,12 +114,25 @@ std::vector<TensorDesc> input_descs(const OpCase& c) {
 
 }  // namespace
 
-std::vector<HostTensor> run_cpu(const OpCase& c) {
+std::vector<TensorDesc> infer(const OpCase& c) {
   const ops::OpDef& def = op_def(c);
   const std::vector<TensorDesc> descs = input_descs(c);
   const std::vector<const HostTensor*> constants = constant_pointers(c, def);
-  const ops::InferContext ctx{c.node, descs, constants};
-  const std::vector<TensorDesc> inferred = def.infer(ctx);
+  return def.infer(ops::InferContext{c.node, descs, constants});
+}
+
+std::unique_ptr<ops::GpuKernel> prepare_on_host(const OpCase& c) {
+  const ops::OpDef& def = op_def(c);
+  const std::vector<TensorDesc> descs = input_descs(c);
+  const std::vector<const HostTensor*> constants = constant_pointers(c, def);
+  const std::vector<TensorDesc> outputs = def.infer(ops::InferContext{c.node, descs, constants});
+  const ops::LibraryHandles no_libraries;
+  return def.prepare_gpu(ops::GpuPrepareContext{c.node, descs, constants, outputs, no_libraries});
+}
+
+std::vector<HostTensor> run_cpu(const OpCase& c) {
+  const ops::OpDef& def = op_def(c);
+  const std::vector<TensorDesc> inferred = infer(c);
   std::vector<HostTensor> outputs = def.run_cpu(c.node, c.inputs);
   EXPECT_EQ(outputs.size(), inferred.size()) << c.node.op_type;
   for (size_t i = 0; i < std::min(outputs.size(), inferred.size()); ++i) {

@@ -45,6 +45,13 @@ ir::HostTensor random_tensor(DType dtype, ir::Shape shape, uint64_t seed, double
 //! Runs the op's infer() and run_cpu() and checks that the CPU outputs have the inferred types.
 std::vector<ir::HostTensor> run_cpu(const OpCase& c);
 
+//! The op's infer() on the case's inputs (constants as the OpDef or the case names them).
+std::vector<ir::TensorDesc> infer(const OpCase& c);
+
+//! prepare_gpu on the host, without library handles: for ops whose plan-time validation and
+//! launch planning need no device. Errors propagate.
+std::unique_ptr<ops::GpuKernel> prepare_on_host(const OpCase& c);
+
 //! Relative L2 error ||a - b|| / ||b|| computed in double; NaN in either gives +inf unless both
 //! are NaN at the same positions. Integer and bool tensors compare exactly (0 or +inf).
 double relative_l2(const ir::HostTensor& actual, const ir::HostTensor& expected);

@@ -10,27 +10,14 @@ namespace {
 //! Runs infer and prepare_gpu; nullopt when infer rejects the case (the op has no such dtype at
 //! all), else whether prepare_gpu accepted it (kUnsupported: no), rethrowing other errors.
 std::optional<bool> gpu_accepts(const OpCase& c) {
-  std::vector<ir::TensorDesc> descs;
-  for (const HostTensor& t : c.inputs) descs.push_back(t.desc());
-  std::vector<const HostTensor*> constants(c.inputs.size(), nullptr);
-  const std::vector<int>& which =
-      c.use_def_constant_inputs ? c.def->constant_inputs : c.constant_inputs;
-  for (int i : which) {
-    if (static_cast<size_t>(i) < c.inputs.size() && c.node.has_input(static_cast<size_t>(i))) {
-      constants[static_cast<size_t>(i)] = &c.inputs[static_cast<size_t>(i)];
-    }
-  }
-  std::vector<ir::TensorDesc> outs;
   try {
-    outs = c.def->infer(ops::InferContext{c.node, descs, constants});
+    (void)infer(c);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kUnsupported) return std::nullopt;
     throw;
   }
-  const ops::LibraryHandles handles;
   try {
-    return c.def->prepare_gpu(ops::GpuPrepareContext{c.node, descs, constants, outs, handles}) !=
-           nullptr;
+    return prepare_on_host(c) != nullptr;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kUnsupported) return false;
     throw;

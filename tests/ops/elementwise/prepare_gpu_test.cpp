@@ -6,21 +6,7 @@ namespace rill::testing::ew {
 namespace {
 
 std::string prepare(const OpCase& c) {
-  std::vector<ir::TensorDesc> descs;
-  for (const HostTensor& t : c.inputs) descs.push_back(t.desc());
-  std::vector<const HostTensor*> constants(c.inputs.size(), nullptr);
-  const std::vector<int>& which =
-      c.use_def_constant_inputs ? c.def->constant_inputs : c.constant_inputs;
-  for (int i : which) {
-    if (static_cast<size_t>(i) < c.inputs.size() && c.node.has_input(static_cast<size_t>(i))) {
-      constants[static_cast<size_t>(i)] = &c.inputs[static_cast<size_t>(i)];
-    }
-  }
-  const std::vector<ir::TensorDesc> outs =
-      c.def->infer(ops::InferContext{c.node, descs, constants});
-  const ops::LibraryHandles handles;
-  const auto kernel =
-      c.def->prepare_gpu(ops::GpuPrepareContext{c.node, descs, constants, outs, handles});
+  const auto kernel = prepare_on_host(c);
   EXPECT_NE(kernel, nullptr);
   return kernel ? kernel->describe() : std::string();
 }

@@ -14,13 +14,6 @@ namespace {
 using ir::HostTensor;
 using ir::Shape;
 
-std::vector<ir::TensorDesc> infer(const OpCase& c) {
-  std::vector<ir::TensorDesc> descs;
-  for (const HostTensor& t : c.inputs) descs.push_back(t.desc());
-  std::vector<const HostTensor*> constants(descs.size(), nullptr);
-  return c.def->infer(ops::InferContext{c.node, descs, constants});
-}
-
 // softmax(scale q_h k_h^T + mask) v_h written out with plain loops over the [B, S, H, D] inputs,
 // broadcasting by index clamping: the definition, not the reference's stride arithmetic.
 std::vector<double> unfused(const OpCase& c, double scale) {
