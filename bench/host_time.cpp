@@ -8,8 +8,10 @@
 //   default stream   the same buffers from the legacy default stream (redirected by events)
 //   graph launch     cudaGraphLaunch of the model's own enqueue, captured once: the floor that
 //                    the driver itself sets for replaying this many kernels
+//   graph launch, GPU idle   the same, each launch onto an idle stream
 // Time is steady_clock around the call (median and p90 over --iterations calls after
-// --warmup); the GPU is kept at most a few calls behind by polling an event between timed calls
+// --warmup, the callers taking turns in 10 rounds); the GPU is kept at most a few calls behind
+// by polling an event between timed calls
 // (cudaEventQuery, not a host sync), so that a full launch queue does not read as host time.
 // CUDA runtime calls per run are counted in a separate pass with a CUPTI callback subscription
 // (its callbacks cost host time, so the timed pass runs without it).
@@ -112,12 +114,20 @@ struct HostTime {
   double median_us = 0, p90_us = 0;
 };
 
-//! Host time of `run` (which enqueues on `stream`), keeping the GPU at most `lag` calls behind.
-HostTime time_calls(const std::function<void()>& run, cudaStream_t stream, int warmup,
-                    int iterations) {
-  constexpr int kLag = 4;
+HostTime summarize(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  HostTime t;
+  t.median_us = samples[samples.size() / 2];
+  t.p90_us = samples[std::min(samples.size() - 1, samples.size() * 9 / 10)];
+  return t;
+}
+
+//! Host times of `iterations` calls of `run` (which enqueues on `stream`) after `warmup`
+//! untimed ones, keeping the GPU at most a few calls behind.
+std::vector<double> time_calls(const std::function<void()>& run, cudaStream_t stream, int warmup,
+                               int iterations, int lag) {
   std::vector<rill::cuda::Event> marks;
-  for (int i = 0; i < kLag; ++i) marks.push_back(rill::cuda::Event::create());
+  for (int i = 0; i < lag; ++i) marks.push_back(rill::cuda::Event::create());
   auto wait_polling = [](cudaEvent_t event) {
     for (;;) {
       const cudaError_t status = cudaEventQuery(event);
@@ -129,8 +139,8 @@ HostTime time_calls(const std::function<void()>& run, cudaStream_t stream, int w
   std::vector<double> samples;
   samples.reserve(static_cast<size_t>(iterations));
   for (int i = 0; i < warmup + iterations; ++i) {
-    cudaEvent_t mark = marks[static_cast<size_t>(i % kLag)].get();
-    if (i >= kLag) wait_polling(mark);  // the call kLag ago has finished
+    cudaEvent_t mark = marks[static_cast<size_t>(i % lag)].get();
+    if (i >= lag) wait_polling(mark);  // the call lag ago has finished
     const auto begin = std::chrono::steady_clock::now();
     run();
     const auto end = std::chrono::steady_clock::now();
@@ -138,17 +148,14 @@ HostTime time_calls(const std::function<void()>& run, cudaStream_t stream, int w
     if (i >= warmup) samples.push_back(std::chrono::duration<double, std::micro>(end - begin).count());
   }
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream));  // harness, outside the timed calls
-  std::sort(samples.begin(), samples.end());
-  HostTime t;
-  t.median_us = samples[samples.size() / 2];
-  t.p90_us = samples[std::min(samples.size() - 1, samples.size() * 9 / 10)];
-  return t;
+  return samples;
 }
 
 struct Scenario {
   std::string name;
   std::function<void()> run;
   cudaStream_t stream;  // where run() leaves its work (for pacing)
+  int lag = 4;          // calls the GPU may be behind when a timed call starts
 };
 
 nlohmann::json measure_model(const std::string& model, rill::Precision precision, int64_t batch,
@@ -198,6 +205,8 @@ nlohmann::json measure_model(const std::string& model, rill::Precision precision
        [&] { session.run(sets[0].inputs, sets[0].outputs, cudaStreamLegacy); },
        cudaStreamLegacy},
       {"graph launch", [&] { exec.launch(rill::cuda::StreamRef(s)); }, s},
+      // The same launch onto an idle stream: whether the driver's cost depends on work in flight.
+      {"graph launch, GPU idle", [&] { exec.launch(rill::cuda::StreamRef(s)); }, s, 1},
   };
 
   nlohmann::json result = {{"model", model},
@@ -210,8 +219,24 @@ nlohmann::json measure_model(const std::string& model, rill::Precision precision
               nodes);
   std::printf("| caller | host time median (us) | p90 (us) | CUDA runtime calls per run |\n");
   std::printf("| --- | ---: | ---: | --- |\n");
-  for (const Scenario& scenario : scenarios) {
-    const HostTime t = time_calls(scenario.run, scenario.stream, warmup, iterations);
+  // The callers take turns in rounds, so that drift in the machine's speed (clocks, other
+  // processes) spreads over all of them alike instead of favouring whichever ran first.
+  constexpr int kRounds = 10;
+  std::vector<std::vector<double>> samples(scenarios.size());
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    (void)time_calls(scenarios[i].run, scenarios[i].stream, warmup, 1, scenarios[i].lag);
+  }
+  for (int round = 0; round < kRounds; ++round) {
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+      const std::vector<double> part =
+          time_calls(scenarios[i].run, scenarios[i].stream, warmup / kRounds,
+                     std::max(1, iterations / kRounds), scenarios[i].lag);
+      samples[i].insert(samples[i].end(), part.begin(), part.end());
+    }
+  }
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    const Scenario& scenario = scenarios[i];
+    const HostTime t = summarize(samples[i]);
     const auto per_call = count_runtime_calls(scenario.run, 100);
     RILL_CUDA_CHECK(cudaDeviceSynchronize());  // harness
     std::string calls_text;

@@ -82,6 +82,16 @@ BackendDescriptor pointwise_op(cudnnPointwiseMode_t mode, const BackendDescripto
   return op;
 }
 
+// RILL_CUDNN_CONV: "legacy" (graph path off), "graph" (default), "graph-rtc" (runtime-compiled
+// engines allowed too).
+const char* conv_mode() {
+  static const char* mode = [] {
+    const char* value = std::getenv("RILL_CUDNN_CONV");
+    return value != nullptr ? value : "graph";
+  }();
+  return mode;
+}
+
 // Numerical and behaviour notes of an engine configuration's engine.
 struct EngineNotes {
   int64_t index = -1;
@@ -118,8 +128,11 @@ EngineNotes notes_of(const BackendDescriptor& config) {
 }
 
 // Note [Graph-API convolutions]: the reason an engine does not qualify, or null.
-const char* disqualified(const EngineNotes& notes, const ConvShape& s) {
-  if (notes.has(CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION)) return "compiles at run time";
+const char* disqualified(const EngineNotes& notes, const ConvShape& s,
+                         CudnnGraphConv::Policy policy) {
+  if (notes.has(CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) && !policy.allow_runtime_compiled) {
+    return "compiles at run time";
+  }
   if (notes.has(CUDNN_NUMERICAL_NOTE_NONDETERMINISTIC)) return "nondeterministic";
   if (notes.has(CUDNN_NUMERICAL_NOTE_FFT) || notes.has(CUDNN_NUMERICAL_NOTE_WINOGRAD) ||
       notes.has(CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_4x4) ||
@@ -142,21 +155,19 @@ bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 }  // namespace
 
-bool CudnnGraphConv::enabled() {
-  static const bool on = [] {
-    const char* value = std::getenv("RILL_CUDNN_CONV");
-    return value == nullptr || std::strcmp(value, "legacy") != 0;
-  }();
-  return on;
+bool CudnnGraphConv::enabled() { return std::strcmp(conv_mode(), "legacy") != 0; }
+
+CudnnGraphConv::Policy CudnnGraphConv::policy_from_environment() {
+  return {.allow_runtime_compiled = std::strcmp(conv_mode(), "graph-rtc") == 0};
 }
 
 std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const ConvShape& s,
-                                                   ConvEpilogue epilogue, std::string* why) {
+                                                   ConvEpilogue epilogue, Policy policy,
+                                                   std::string* why) {
   auto decline = [&](std::string reason) -> std::optional<CudnnGraphConv> {
     if (why != nullptr) *why = std::move(reason);
     return std::nullopt;
   };
-  if (!enabled()) return decline("RILL_CUDNN_CONV=legacy");
   if (s.group != 1) return decline("grouped convolution");
   if (handle == nullptr) {
     throw Error(ErrorKind::kInternal, "cuDNN graph convolution planned without a cuDNN handle");
@@ -281,7 +292,7 @@ std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const C
     for (int64_t i = 0; i < returned; ++i) {
       const BackendDescriptor& config = configs[static_cast<size_t>(i)];
       const EngineNotes notes = notes_of(config);
-      if (const char* reason = disqualified(notes, s)) {
+      if (const char* reason = disqualified(notes, s, policy)) {
         skipped += " engine " + std::to_string(notes.index) + ": " + reason + ";";
         continue;
       }

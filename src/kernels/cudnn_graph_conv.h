@@ -12,16 +12,21 @@
 //
 // An engine qualifies when it is deterministic (rill's results are bit-identical run to run),
 // uses no FFT or Winograd transform and no reduced-precision reduction, needs at most
-// kMaxWorkspaceBytes, and is precompiled: engines that compile at run time (NVRTC) are skipped,
-// because a plan is made at the first run of a shape, where seconds of compilation per layer
-// would stall the caller. float32 data without TF32 also rules out tensor-core engines and
-// those that down-convert their inputs, which would miss rill's FP32 accuracy. When no engine
-// qualifies, plan() says why and the caller keeps the legacy path (cudnn_conv.h).
+// kMaxWorkspaceBytes, and is precompiled: engines that compile at run time (NVRTC, cuDNN's
+// "runtime fusion" engines) are skipped unless asked for, because a plan is made at the first
+// run of a shape, where compiling per layer would stall the caller, and because on the H200 they
+// were slower anyway (docs/PERFORMANCE.md: ResNet-50 FP16 batch 32 1.764 ms with them against
+// 1.671 ms without). float32 data without TF32 also rules out tensor-core engines and those
+// that down-convert their inputs, which would miss rill's FP32 accuracy. When no engine
+// qualifies, plan() says why and the caller keeps the legacy path (cudnn_conv.h). In practice,
+// on the H200 with cuDNN 9: convolutions with bias and ReLU find precompiled engines; those that
+// also add a residual find only runtime-compiled ones and stay on the legacy fused call.
 //
 // Every tensor is declared 16-byte aligned; run() declines (returns false) when a caller's
 // address is not, and the caller then takes the legacy path for that launch.
 //
-// RILL_CUDNN_CONV=legacy in the environment turns this path off, for A/B measurements.
+// RILL_CUDNN_CONV in the environment chooses for the Conv op, for A/B measurements: "legacy"
+// turns this path off, "graph-rtc" allows runtime-compiled engines, "graph" is the default.
 #pragma once
 
 #include <cstddef>
@@ -52,10 +57,16 @@ class CudnnGraphConv {
 
   //! The plan for `shape` with `epilogue`, or nullopt (with the reason in `why`) when no engine
   //! qualifies (Note [Graph-API convolutions]) or the path is turned off.
+  struct Policy {
+    bool allow_runtime_compiled = false;
+  };
   static std::optional<CudnnGraphConv> plan(cudnnHandle_t handle, const ConvShape& shape,
-                                            ConvEpilogue epilogue, std::string* why);
+                                            ConvEpilogue epilogue, Policy policy,
+                                            std::string* why);
   //! False when RILL_CUDNN_CONV=legacy.
   static bool enabled();
+  //! The policy RILL_CUDNN_CONV asks for.
+  static Policy policy_from_environment();
 
   CudnnGraphConv(CudnnGraphConv&&) noexcept = default;
   CudnnGraphConv& operator=(CudnnGraphConv&&) noexcept = default;

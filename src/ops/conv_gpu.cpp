@@ -155,13 +155,15 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
   // launches whose addresses the graph declines.
   std::optional<kernels::CudnnGraphConv> graph;
   std::string graph_declined = "activation " + std::string(activation_name(s.activation.kind));
-  if (s.activation.kind == Activation::kNone || s.activation.kind == Activation::kRelu) {
+  if (!kernels::CudnnGraphConv::enabled()) {
+    graph_declined = "RILL_CUDNN_CONV=legacy";
+  } else if (s.activation.kind == Activation::kNone || s.activation.kind == Activation::kRelu) {
     graph = kernels::CudnnGraphConv::plan(
         cudnn_of(ctx), shape,
         {.bias = s.has_bias,
          .residual = residual_input >= 0,
          .relu = s.activation.kind == Activation::kRelu},
-        &graph_declined);
+        kernels::CudnnGraphConv::policy_from_environment(), &graph_declined);
   }
   kernels::CudnnConvForward conv =
       kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0);

@@ -14,7 +14,12 @@
 // (Note [Reduced-precision engines]): float32 tensors inside the engine become half, the model's
 // inputs and outputs keep their dtypes. The tolerance then follows the dtype's precision:
 // rtol 1e-2, atol 1e-3 (float16) and rtol 4e-2, atol 1e-2 (bfloat16), on floating outputs;
-// integer and boolean outputs must still match exactly.
+// integer and boolean outputs must still match exactly. Some node tests pick inputs that half
+// precision cannot tell apart (softmax over 10000, 10001, 10002, 10003: float16 rounds them to
+// 10000, 10000, 10000, 10008), where ONNX's expected output is out of any half engine's reach.
+// A test whose outputs miss ONNX's expectation is then checked against the CPU reference run on
+// the inputs rounded to the engine's dtype (the values the engine computes with), and counted
+// apart, by name, as "passed on rounded inputs"; it fails if it misses that too.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -69,7 +74,7 @@ Tolerance tolerance_for(rill::Precision precision) {
   }
 }
 
-enum class Outcome { kPassed, kFailed, kSkipped, kNotApplicable };
+enum class Outcome { kPassed, kPassedOnRoundedInputs, kFailed, kSkipped, kNotApplicable };
 
 struct Result {
   Outcome outcome;
@@ -128,6 +133,41 @@ void promote_plan_time_inputs(rill::ir::Graph& graph, std::vector<HostTensor>& i
     graph.inputs.erase(graph.inputs.begin() + static_cast<std::ptrdiff_t>(i));
     inputs.erase(inputs.begin() + static_cast<std::ptrdiff_t>(i));
   }
+}
+
+std::vector<HostTensor> cpu_outputs(const rill::ir::Graph& graph,
+                                    const std::vector<HostTensor>& inputs) {
+  std::map<std::string, HostTensor> named;
+  for (size_t i = 0; i < graph.inputs.size() && i < inputs.size(); ++i) {
+    named[graph.inputs[i].name] = inputs[i];
+  }
+  const auto outputs = rill::engine::run_graph_on_cpu(graph, named);
+  std::vector<HostTensor> ordered;
+  for (const auto& out : graph.outputs) ordered.push_back(outputs.at(out.name));
+  return ordered;
+}
+
+// float32 inputs as a reduced-precision engine sees them: rounded to its dtype.
+std::vector<HostTensor> rounded_inputs(std::vector<HostTensor> inputs, rill::Precision precision) {
+  const rill::DType half =
+      precision == rill::Precision::kFloat16 ? rill::DType::kFloat16 : rill::DType::kBFloat16;
+  for (HostTensor& t : inputs) {
+    if (t.dtype() == rill::DType::kFloat32) {
+      t = rill::ir::convert_floating(rill::ir::convert_floating(t, half), rill::DType::kFloat32);
+    }
+  }
+  return inputs;
+}
+
+// "" when every expected output is matched, else the first mismatch with the output's name.
+std::string first_mismatch(const rill::ir::Graph& graph, const std::vector<HostTensor>& actual,
+                           const std::vector<HostTensor>& expected, Tolerance tol) {
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (std::string why = compare(actual[i], expected[i], tol); !why.empty()) {
+      return graph.outputs[i].name + ": " + why;
+    }
+  }
+  return {};
 }
 
 std::vector<HostTensor> run_on_gpu(rill::ir::Graph graph, std::vector<HostTensor> inputs,
@@ -202,6 +242,7 @@ Result run_test(const fs::path& dir, const Options& options) {
   }
 
   int sets = 0;
+  bool rounded = false;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (!entry.is_directory() || entry.path().filename().string().rfind("test_data_set_", 0) != 0) {
       continue;
@@ -214,20 +255,21 @@ Result run_test(const fs::path& dir, const Options& options) {
       if (options.backend == "gpu") {
         actual = run_on_gpu(graph, inputs, dir.string(), options.precision);
       } else {
-        std::map<std::string, HostTensor> named;
-        for (size_t i = 0; i < graph.inputs.size() && i < inputs.size(); ++i) {
-          named[graph.inputs[i].name] = inputs[i];
-        }
-        const auto outputs = rill::engine::run_graph_on_cpu(graph, named);
-        for (const auto& out : graph.outputs) actual.push_back(outputs.at(out.name));
+        actual = cpu_outputs(graph, inputs);
       }
       if (actual.size() < expected.size()) return {Outcome::kFailed, "too few outputs"};
-      for (size_t i = 0; i < expected.size(); ++i) {
-        if (std::string why = compare(actual[i], expected[i], tolerance_for(options.precision));
-            !why.empty()) {
-          return {Outcome::kFailed, graph.outputs[i].name + ": " + why};
+      const Tolerance tol = tolerance_for(options.precision);
+      std::string why = first_mismatch(graph, actual, expected, tol);
+      if (!why.empty() && options.precision != rill::Precision::kFloat32) {
+        const std::vector<HostTensor> reference =
+            cpu_outputs(graph, rounded_inputs(inputs, options.precision));
+        if (first_mismatch(graph, actual, reference, tol).empty()) {
+          rounded = true;
+          continue;
         }
+        why += " (and against the CPU reference on rounded inputs)";
       }
+      if (!why.empty()) return {Outcome::kFailed, why};
     } catch (const Error& e) {
       return {e.kind() == ErrorKind::kUnsupported ? Outcome::kSkipped : Outcome::kFailed, e.what()};
     } catch (const std::exception& e) {
@@ -235,7 +277,7 @@ Result run_test(const fs::path& dir, const Options& options) {
     }
   }
   if (sets == 0) return {Outcome::kFailed, "no test data"};
-  return {Outcome::kPassed, {}};
+  return {rounded ? Outcome::kPassedOnRoundedInputs : Outcome::kPassed, {}};
 }
 
 }  // namespace
@@ -299,6 +341,7 @@ int main(int argc, char** argv) {
 
   int passed = 0;
   int failed = 0;
+  std::vector<std::string> passed_rounded;
   std::vector<std::pair<std::string, std::string>> skipped;
   std::map<std::string, int> not_applicable;
   for (const fs::path& dir : dirs) {
@@ -308,6 +351,11 @@ int main(int argc, char** argv) {
       case Outcome::kPassed:
         ++passed;
         if (options.verbose) std::printf("PASS %s\n", name.c_str());
+        break;
+      case Outcome::kPassedOnRoundedInputs:
+        ++passed;
+        passed_rounded.push_back(name);
+        if (options.verbose) std::printf("PASS %s (on rounded inputs)\n", name.c_str());
         break;
       case Outcome::kFailed:
         ++failed;
@@ -323,8 +371,14 @@ int main(int argc, char** argv) {
   for (const auto& [op, count] : not_applicable) other += count;
   std::printf("%d tests use ops rill does not implement and were not run (%zu ops)\n", other,
               not_applicable.size());
+  if (!passed_rounded.empty()) {
+    std::printf("passed on inputs rounded to %s only (ONNX's inputs are finer than the dtype):\n",
+                rill::precision_name(options.precision));
+    for (const std::string& name : passed_rounded) std::printf("  ROUNDED %s\n", name.c_str());
+  }
   std::printf("backend: %s, precision %s\n", options.backend.c_str(),
               rill::precision_name(options.precision));
-  std::printf("conformance: %d passed, %d failed, %zu skipped\n", passed, failed, skipped.size());
+  std::printf("conformance: %d passed (%zu of them on rounded inputs), %d failed, %zu skipped\n",
+              passed, passed_rounded.size(), failed, skipped.size());
   return failed == 0 ? 0 : 1;
 }

@@ -1,7 +1,9 @@
 // The graph-API convolution path itself (Note [Graph-API convolutions]): ResNet-50's layer kinds
-// find a qualifying engine in half precision (so the op tests in conv_half_gpu_test.cpp exercise
-// this path, not the legacy fallback), its output matches the legacy path's for the fused
-// bias + residual + relu epilogue, and misaligned addresses are declined, not run.
+// with bias and ReLU find a precompiled engine in half precision (so the op tests in
+// conv_half_gpu_test.cpp exercise this path, not only the legacy fallback); with a residual they
+// find runtime-compiled engines only, which the default policy declines for that reason and no
+// other; the graph's output matches the legacy path's with and without the residual; misaligned
+// addresses are declined, not run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -52,25 +54,40 @@ class CudnnGraphConvGpu : public ::testing::Test {
   CudnnHandle handle_;
 };
 
+constexpr CudnnGraphConv::Policy kPrecompiledOnly{};
+constexpr CudnnGraphConv::Policy kRuntimeCompiledToo{.allow_runtime_compiled = true};
+
 TEST_F(CudnnGraphConvGpu, ResNetLayersFindAnEngineInHalfPrecision) {
   for (DType dtype : {DType::kFloat16, DType::kBFloat16}) {
     for (const ConvShape& shape :
          {resnet_bottleneck_3x3(dtype, true), resnet_expand_1x1(dtype)}) {
-      for (ConvEpilogue epilogue : {ConvEpilogue{true, false, true}, ConvEpilogue{true, true, true},
-                                    ConvEpilogue{true, false, false}}) {
+      for (ConvEpilogue epilogue : {ConvEpilogue{true, false, true}, ConvEpilogue{true, false, false},
+                                    ConvEpilogue{false, false, false}}) {
         std::string why;
-        const auto plan = CudnnGraphConv::plan(handle_.get(), shape, epilogue, &why);
+        const auto plan =
+            CudnnGraphConv::plan(handle_.get(), shape, epilogue, kPrecompiledOnly, &why);
         EXPECT_TRUE(plan.has_value()) << shape.to_string() << ": " << why;
         if (plan) {
           EXPECT_NE(plan->describe().find("graph conv engine"), std::string::npos);
         }
       }
+      // The residual epilogue: if declined (as with cuDNN 9 on the H200), then only because its
+      // engines compile at run time; planned when they are allowed.
+      const ConvEpilogue residual{true, true, true};
+      std::string why;
+      if (!CudnnGraphConv::plan(handle_.get(), shape, residual, kPrecompiledOnly, &why)) {
+        EXPECT_NE(why.find("compiles at run time"), std::string::npos) << why;
+      }
+      EXPECT_TRUE(CudnnGraphConv::plan(handle_.get(), shape, residual, kRuntimeCompiledToo, &why)
+                      .has_value())
+          << why;
     }
   }
 }
 
-// Y = relu(conv(X, W) + bias + Z) by the graph against the legacy fused call, same inputs.
-void expect_graph_matches_legacy(cudnnHandle_t handle, const ConvShape& s, double tolerance) {
+// Y = relu(conv(X, W) + bias [+ Z]) by the graph against the legacy fused call, same inputs.
+void expect_graph_matches_legacy(cudnnHandle_t handle, const ConvShape& s, bool residual,
+                                 double tolerance) {
   const int64_t x_elems = s.batch * s.in_channels * s.input[0] * s.input[1];
   const int64_t w_elems = s.out_channels * s.in_channels * s.kernel[0] * s.kernel[1];
   const int64_t y_elems = s.batch * s.out_channels * s.output[0] * s.output[1];
@@ -90,7 +107,8 @@ void expect_graph_matches_legacy(cudnnHandle_t handle, const ConvShape& s, doubl
   cuda::DeviceAllocation y_legacy(y_bytes);
 
   std::string why;
-  const auto graph = CudnnGraphConv::plan(handle, s, {true, true, true}, &why);
+  const auto graph = CudnnGraphConv::plan(handle, s, {true, residual, true},
+                                          residual ? kRuntimeCompiledToo : kPrecompiledOnly, &why);
   if (!graph && s.dtype == DType::kFloat32) {
     // Allowed (the legacy path serves it), and said: float32 without TF32 rules out every
     // tensor-core engine, and cuDNN may have no FMA engine for the fused graph.
@@ -99,7 +117,8 @@ void expect_graph_matches_legacy(cudnnHandle_t handle, const ConvShape& s, doubl
     return;
   }
   ASSERT_TRUE(graph.has_value()) << why;
-  const CudnnConvForward legacy = CudnnConvForward::plan(handle, s, ConvFusion::kBiasRelu, true);
+  const CudnnConvForward legacy =
+      CudnnConvForward::plan(handle, s, ConvFusion::kBiasRelu, residual);
   cuda::DeviceAllocation workspace(
       std::max<size_t>({graph->workspace_bytes(), legacy.workspace_bytes(), 256}));
   ASSERT_TRUE(graph->run(handle, x.data(), w.data(), bias.data(), z.data(), y_graph.data(),
@@ -126,15 +145,22 @@ void expect_graph_matches_legacy(cudnnHandle_t handle, const ConvShape& s, doubl
 }
 
 TEST_F(CudnnGraphConvGpu, FusedEpilogueMatchesTheLegacyPath) {
-  expect_graph_matches_legacy(handle_.get(), resnet_bottleneck_3x3(DType::kFloat16, true), 3e-3);
-  expect_graph_matches_legacy(handle_.get(), resnet_expand_1x1(DType::kBFloat16), 1.5e-2);
-  expect_graph_matches_legacy(handle_.get(), resnet_bottleneck_3x3(DType::kFloat32, false), 1e-5);
+  for (bool residual : {false, true}) {
+    SCOPED_TRACE(residual ? "with residual" : "without residual");
+    expect_graph_matches_legacy(handle_.get(), resnet_bottleneck_3x3(DType::kFloat16, true),
+                                residual, 3e-3);
+    expect_graph_matches_legacy(handle_.get(), resnet_expand_1x1(DType::kBFloat16), residual,
+                                1.5e-2);
+    expect_graph_matches_legacy(handle_.get(), resnet_bottleneck_3x3(DType::kFloat32, false),
+                                residual, 1e-5);
+  }
 }
 
 TEST_F(CudnnGraphConvGpu, MisalignedAddressesAreDeclined) {
   const ConvShape s = resnet_expand_1x1(DType::kFloat16);
   std::string why;
-  const auto graph = CudnnGraphConv::plan(handle_.get(), s, {true, false, true}, &why);
+  const auto graph =
+      CudnnGraphConv::plan(handle_.get(), s, {true, false, true}, kPrecompiledOnly, &why);
   ASSERT_TRUE(graph.has_value()) << why;
   cuda::DeviceAllocation buffer(size_t{64} << 20);
   auto* base = static_cast<std::byte*>(buffer.data());
