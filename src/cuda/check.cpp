@@ -20,6 +20,11 @@ Error make_cuda_error(cudaError_t status, const char* expression, const char* fi
 }
 
 void throw_cuda_error(cudaError_t status, const char* expression, const char* file, int line) {
+  // The runtime also keeps `status` as the thread's "last error", which the next
+  // RILL_CUDA_CHECK_LAUNCH would report for a launch that worked. The error is handled here (it
+  // becomes this exception), so it is cleared, as c10's check does. A sticky error (the context
+  // is broken) stays: every later call reports it, and so it should.
+  (void)cudaGetLastError();
   throw make_cuda_error(status, expression, file, line);
 }
 

@@ -2,7 +2,9 @@
 //
 // RILL_CUDA_CHECK(expr) evaluates `expr` exactly once and throws rill::Error (kind kCuda, or
 // kNoDevice when there is no driver or GPU) with the expression, the CUDA error name and string,
-// and file:line. Call RILL_CUDA_CHECK_LAUNCH() after every kernel launch.
+// and file:line. Call RILL_CUDA_CHECK_LAUNCH() after every kernel launch. A failed call's
+// error is cleared from the runtime's "last error" as it is thrown (unless it is sticky), so it
+// cannot fail the next launch check.
 #pragma once
 
 #include <cuda_runtime_api.h>

@@ -16,7 +16,10 @@ void EventRef::synchronize() const { RILL_CUDA_CHECK(cudaEventSynchronize(event_
 
 bool EventRef::ready() const {
   const cudaError_t status = cudaEventQuery(event_);
-  if (status == cudaErrorNotReady) return false;
+  if (status == cudaErrorNotReady) {
+    (void)cudaGetLastError();  // an answer, not an error: it must not linger as the last error
+    return false;
+  }
   RILL_CUDA_CHECK(status);
   return true;
 }

@@ -18,7 +18,10 @@ void StreamRef::synchronize() const { RILL_CUDA_CHECK(cudaStreamSynchronize(stre
 
 bool StreamRef::ready() const {
   const cudaError_t status = cudaStreamQuery(stream_);
-  if (status == cudaErrorNotReady) return false;
+  if (status == cudaErrorNotReady) {
+    (void)cudaGetLastError();  // an answer, not an error: it must not linger as the last error
+    return false;
+  }
   RILL_CUDA_CHECK(status);
   return true;
 }

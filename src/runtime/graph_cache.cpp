@@ -40,7 +40,7 @@ SessionGraph& GraphCache::insert(const std::vector<ir::Shape>& signature,
   while (order_.size() > std::max<size_t>(capacity_, 1)) {
     entries_.erase(order_.back());
     order_.pop_back();
-    ++evictions_;
+    evictions_.fetch_add(1, std::memory_order_relaxed);
   }
   return *entry.graph;
 }

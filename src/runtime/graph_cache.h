@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <list>
 #include <map>
 #include <memory>
@@ -54,7 +55,8 @@ class GraphCache {
     entries_.clear();
     order_.clear();
   }
-  uint64_t evictions() const noexcept { return evictions_; }
+  //! Safe to call while the slot's run inserts (Session::stats reads it from any thread).
+  uint64_t evictions() const noexcept { return evictions_.load(std::memory_order_relaxed); }
   size_t size() const noexcept { return order_.size(); }
 
  private:
@@ -66,7 +68,7 @@ class GraphCache {
   size_t capacity_;
   Order order_;  // most recently used first
   std::map<std::vector<ir::Shape>, Entry> entries_;
-  uint64_t evictions_ = 0;
+  std::atomic<uint64_t> evictions_{0};
 };
 
 }  // namespace rill::runtime

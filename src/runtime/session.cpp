@@ -16,6 +16,7 @@
 
 #include "cuda/check.h"
 #include "cuda/device.h"
+#include "cuda/pointer_check.h"
 #include "cuda/stream.h"
 #include "runtime/log.h"
 
@@ -89,6 +90,8 @@ std::unique_ptr<ContextSlot> SessionState::make_slot() {
   slot->done = cuda::Event::create();
   slot->bound_inputs.assign(engine_->inputs().size(), nullptr);
   slot->bound_outputs.assign(engine_->outputs().size(), nullptr);
+  slot->checked_inputs.assign(engine_->inputs().size(), nullptr);
+  slot->checked_outputs.assign(engine_->outputs().size(), nullptr);
   return slot;
 }
 
@@ -144,6 +147,7 @@ void SessionState::set_shapes(ContextSlot& slot, std::span<const Tensor> inputs)
     if (t.data == nullptr && tensor_bytes(t) > 0) {
       throw tensor_error("input data pointer is null", "input", infos[i], t);
     }
+    check_address(t, infos[i], "input", slot.checked_inputs[i]);
     slot.context->set_input_shape(infos[i].name, t.shape);
   }
 }
@@ -167,7 +171,19 @@ void SessionState::check_outputs(ContextSlot& slot, std::span<const Tensor> outp
     if (t.data == nullptr && tensor_bytes(t) > 0) {
       throw tensor_error("output data pointer is null", "output", infos[i], t);
     }
+    check_address(t, infos[i], "output", slot.checked_outputs[i]);
   }
+}
+
+void SessionState::check_address(const Tensor& t, const TensorInfo& info, const char* role,
+                                 const void*& checked) const {
+  if (t.data == checked || tensor_bytes(t) == 0) return;
+  if (std::string problem = cuda::device_pointer_problem(t.data, device_); !problem.empty()) {
+    Error e = tensor_error(std::string(role) + " address is not usable device memory", role, info, t);
+    e.add_context("problem", problem);
+    throw e;
+  }
+  checked = t.data;
 }
 
 void SessionState::bind(ContextSlot& slot, std::span<const Tensor> inputs,
@@ -328,33 +344,61 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
   // Note [Context reuse across streams].
   const uint64_t work_id =
       work == slot.engine_stream.get() ? slot.engine_stream_id : cuda::stream_id_if_known(work);
-  if (work_id == 0 || work_id != slot.last_stream_id) {
-    RILL_CUDA_CHECK(cudaStreamWaitEvent(work, slot.done.get(), 0));
+  // From the first join on, every path must leave the context's done event recorded after
+  // whatever was issued and the caller joined back, or the next run of this context and the
+  // caller's later work would be unordered with it (Note [Failed runs]).
+  auto finish = [&] {
+    slot.done.ref().record(work);
+    slot.last_stream_id = work_id;
+    if (redirect) cuda::join(caller, work, events_);
+  };
+  try {
+    if (work_id == 0 || work_id != slot.last_stream_id) {
+      RILL_CUDA_CHECK(cudaStreamWaitEvent(work, slot.done.get(), 0));
+    }
+    enqueue_on(slot, inputs, outputs, work);
+  } catch (...) {
+    try {
+      finish();
+    } catch (const Error&) {
+      // The run's own error says more than a failure to order after it (a sticky error fails
+      // both the same way).
+    }
+    throw;
   }
+  finish();
+}
 
+// Note [Failed runs]
+// ~~~~~~~~~~~~~~~~~~
+// run() validates everything about the caller's tensors (count, dtype, shape, null, and that
+// each address is device memory of the session's GPU, suitably aligned) before it issues any
+// work, so a bad call issues nothing. What can still fail afterwards (a CUDA or library error
+// partway through the enqueue) leaves some kernels issued: the context's done event is then
+// still recorded after them and a redirected caller joined back, so the next run of the context
+// waits for them and the caller's later work is ordered after them, as after a good run.
+void SessionState::enqueue_on(ContextSlot& slot, std::span<const Tensor> inputs,
+                              std::span<const Tensor> outputs, cudaStream_t work) {
   if (!options_.cuda_graphs) {
     enqueue_plain(slot, inputs, outputs, work);
-  } else {
-    slot.signature.resize(inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i) slot.signature[i] = inputs[i].shape;
-    SessionGraph* graph = slot.graphs.find(slot.signature);
-    if (graph == nullptr) {
-      // Warm-up: the first call of a signature runs plainly (planning it), then captures.
-      enqueue_plain(slot, inputs, outputs, work);
-      drop_stale_graphs(slot);
-      graph = &slot.graphs.insert(slot.signature, capture(slot, inputs, outputs));
-      (graph->capture_failed ? counters_.fallbacks : counters_.captures)
-          .fetch_add(1, std::memory_order_relaxed);
-    } else if (graph->capture_failed) {
-      enqueue_plain(slot, inputs, outputs, work);
-      drop_stale_graphs(slot);
-    } else {
-      replay(*graph, slot, inputs, outputs, work);
-    }
+    return;
   }
-  slot.done.ref().record(work);
-  slot.last_stream_id = work_id;
-  if (redirect) cuda::join(caller, work, events_);
+  slot.signature.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) slot.signature[i] = inputs[i].shape;
+  SessionGraph* graph = slot.graphs.find(slot.signature);
+  if (graph == nullptr) {
+    // Warm-up: the first call of a signature runs plainly (planning it), then captures.
+    enqueue_plain(slot, inputs, outputs, work);
+    drop_stale_graphs(slot);
+    graph = &slot.graphs.insert(slot.signature, capture(slot, inputs, outputs));
+    (graph->capture_failed ? counters_.fallbacks : counters_.captures)
+        .fetch_add(1, std::memory_order_relaxed);
+  } else if (graph->capture_failed) {
+    enqueue_plain(slot, inputs, outputs, work);
+    drop_stale_graphs(slot);
+  } else {
+    replay(*graph, slot, inputs, outputs, work);
+  }
 }
 
 void SessionState::run(std::span<const Tensor> inputs, std::span<const Tensor> outputs,

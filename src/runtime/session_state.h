@@ -29,6 +29,10 @@ struct ContextSlot {
   uint64_t engine_stream_id = 0;  //!< cuda::stream_id_if_known(engine_stream)
   uint64_t last_stream_id = 0;    //!< the stream that ran the slot's last work; 0 unknown
   std::vector<ir::Shape> signature;  //!< scratch for the run's input shapes (no allocation)
+  //! Caller addresses already found to be device memory of the session's GPU, suitably aligned
+  //! (cuda::device_pointer_problem), so steady state asks the driver nothing.
+  std::vector<const void*> checked_inputs;
+  std::vector<const void*> checked_outputs;
 
   explicit ContextSlot(size_t graph_capacity) : graphs(graph_capacity) {}
 };
@@ -54,6 +58,12 @@ class SessionState {
   void check_outputs(ContextSlot& slot, std::span<const Tensor> outputs);
   void run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs,
                    std::span<const Tensor> outputs, cudaStream_t caller);
+  //! Throws kInvalidArgument for a caller address the GPU cannot use, before any work is issued.
+  void check_address(const Tensor& t, const TensorInfo& info, const char* role,
+                     const void*& checked) const;
+  //! Enqueues the run proper on `work` (plain, capture or replay).
+  void enqueue_on(ContextSlot& slot, std::span<const Tensor> inputs,
+                  std::span<const Tensor> outputs, cudaStream_t work);
   void bind(ContextSlot& slot, std::span<const Tensor> inputs, std::span<const Tensor> outputs);
   void enqueue_plain(ContextSlot& slot, std::span<const Tensor> inputs,
                      std::span<const Tensor> outputs, cudaStream_t stream);

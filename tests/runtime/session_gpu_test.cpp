@@ -439,6 +439,25 @@ TEST_F(SessionGpu, BadCallsAreClearErrorsAndTheSessionStaysUsable) {
   auto wrong_output = out;
   wrong_output[0].shape = {2, 10};
   expect_invalid(in, wrong_output);
+  // Addresses the GPU cannot use (Note [Failed runs]): rejected before any work is issued, so
+  // the good first output keeps its poison.
+  std::vector<float> pageable(kOutputElements);
+  cuda::PinnedBuffer pinned(kOutputElements * sizeof(float));
+  auto* misaligned_input = static_cast<std::byte*>(b.input.data()) + 4;
+  for (void* bad_probs : {static_cast<void*>(pageable.data()), pinned.data()}) {
+    b.poison();
+    auto bad_output = out;
+    bad_output[1].data = bad_probs;
+    expect_invalid(in, bad_output);
+    RILL_CUDA_CHECK(cudaDeviceSynchronize());
+    const std::vector<float> logits = b.read_logits();
+    uint32_t bits = 0;
+    std::memcpy(&bits, logits.data(), sizeof bits);
+    EXPECT_EQ(bits, 0xFFFFFFFFu) << "a rejected run issued work";
+  }
+  auto misaligned = in;
+  misaligned[0].data = misaligned_input;
+  expect_invalid(misaligned, out);
   b.poison();
   session.run(in, out, stream.get());
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
