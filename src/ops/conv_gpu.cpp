@@ -131,7 +131,8 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
     fusion = kernels::ConvFusion::kBiasIdentity;
   }
   kernels::CudnnConvForward conv =
-      kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0);
+      kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0,
+                                       ctx.algorithms);
   const bool epilogue = !conv.fused() && (s.has_bias || s.activation.kind != Activation::kNone);
   kernels::BiasActivationParams bias_activation;
   const int64_t spatial_size = g.out[0] * g.out[1] * g.out[2];

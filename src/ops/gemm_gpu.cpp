@@ -93,7 +93,7 @@ std::unique_ptr<GpuKernel> prepare_gemm_gpu(const GpuPrepareContext& ctx) {
     activation.activation = s.activation.kind;
     activation.alpha = s.activation.alpha;
     const bool activation_pass = s.activation.kind != Activation::kNone && !relu_epilogue;
-    return std::make_unique<GemmKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p),
+    return std::make_unique<GemmKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p, ctx.algorithms),
                                         c_as_bias, fill_c, fill, activation_pass, activation);
   });
 }
