@@ -156,9 +156,15 @@ LoadedTimingCache TimingCache::load(const std::string& path,
     return LoadedTimingCache{TimingCache(environment),
                   "timing cache " + path + " ignored (" + why + "); it will be rewritten"};
   };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return rejected("cannot open it");
-  std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!std::filesystem::is_regular_file(path, ignored)) return rejected("not a regular file");
+  std::vector<char> raw;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return rejected("cannot open it");
+    raw.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    return rejected(std::string("cannot read it: ") + e.what());
+  }
   try {
     TimingCache cache = deserialize(std::as_bytes(std::span(raw.data(), raw.size())), path);
     if (!(cache.environment() == environment)) {
