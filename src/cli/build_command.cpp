@@ -27,9 +27,20 @@ class ProgressBar {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     // A log gets one line per stage, but not one per layer of a stage that reports each layer
     // ("tuning 12/53 layers"): those at most every two seconds.
+    const size_t slash = stage.find('/');
+    const bool per_item = slash != std::string::npos;
     const std::string kind = stage.substr(0, stage.find(' '));
-    if (!tty_ && kind == last_kind_ && seconds - last_line_s_ < 2.0 && fraction < 1.0) return;
-    last_kind_ = kind;
+    // "12/53": the last item always gets its line.
+    const bool last_item = per_item && [&] {
+      const size_t begin = stage.rfind(' ', slash) + 1;  // npos + 1 == 0
+      const size_t end = stage.find(' ', slash);
+      return stage.substr(begin, slash - begin) ==
+             stage.substr(slash + 1, end == std::string::npos ? end : end - slash - 1);
+    }();
+    if (!tty_ && per_item && !last_item && kind == last_kind_ && seconds - last_line_s_ < 2.0) {
+      return;
+    }
+    last_kind_ = per_item ? kind : std::string();
     last_line_s_ = seconds;
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(fraction * kWidth + 0.5);
