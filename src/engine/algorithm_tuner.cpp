@@ -65,21 +65,11 @@ std::map<std::string, ir::Shape> opt_shapes(const EngineDefinition& definition) 
   return shapes;
 }
 
-}  // namespace
-
-void tune_algorithms(EngineDefinition& definition, const BuildProgress& progress, double from,
-                     double to) {
+// tune_algorithms() on a GPU; throws what a failing CUDA or library call throws.
+void tune_on_gpu(EngineDefinition& definition, const BuildProgress& progress, double from,
+                 double to) {
   TuningSummary& summary = definition.summary.tuning;
   const BuildOptions& options = definition.options;
-  definition.algorithms = {};
-  if (!options.tuning) {
-    summary.status = "off";
-    return;
-  }
-  if (cuda::device_count() == 0) {
-    summary.status = "skipped: no GPU at build (each layer takes the heuristic's choice)";
-    return;
-  }
   const auto start = std::chrono::steady_clock::now();
   const kernels::TuningEnvironment environment = kernels::current_tuning_environment();
   definition.algorithms.environment = environment;
@@ -106,6 +96,10 @@ void tune_algorithms(EngineDefinition& definition, const BuildProgress& progress
       tunable.push_back(n);
     }
   }
+
+  summary.ran = true;
+  summary.status = "tuned";
+  if (tunable.empty()) return;  // nothing to time: no handles, no bench
 
   const kernels::CublasLtHandle cublaslt = kernels::CublasLtHandle::create();
   const kernels::CudnnHandle cudnn = kernels::CudnnHandle::create();
@@ -136,8 +130,6 @@ void tune_algorithms(EngineDefinition& definition, const BuildProgress& progress
     }
   }
 
-  summary.ran = true;
-  summary.status = "tuned";
   summary.problems = definition.algorithms.choices.size();
   summary.timed = selector.timed();
   summary.cache_hits = selector.cache_hits();
@@ -151,6 +143,35 @@ void tune_algorithms(EngineDefinition& definition, const BuildProgress& progress
   }
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+void tune_algorithms(EngineDefinition& definition, const BuildProgress& progress, double from,
+                     double to) {
+  TuningSummary& summary = definition.summary.tuning;
+  definition.algorithms = {};
+  if (!definition.options.tuning) {
+    summary.status = "off";
+    return;
+  }
+  if (cuda::device_count() == 0) {
+    summary.status = "skipped: no GPU at build (each layer takes the heuristic's choice)";
+    return;
+  }
+  try {
+    tune_on_gpu(definition, progress, from, to);
+  } catch (const Error& e) {
+    // Tuning only saves inference time: a GPU that cannot tune (out of memory, a library that
+    // fails to start) leaves every layer to the heuristic, as a build without a GPU does.
+    std::vector<std::string> warnings = std::move(summary.warnings);
+    warnings.push_back(std::string("tuning failed, every layer takes the heuristic's choice: ") +
+                       e.what());
+    summary = TuningSummary{};
+    summary.status = "failed (each layer takes the heuristic's choice)";
+    summary.warnings = std::move(warnings);
+    definition.algorithms = {};
+  }
 }
 
 StoredAlgorithms::StoredAlgorithms(const TunedAlgorithms& algorithms,
