@@ -62,7 +62,9 @@ class ProgressBar {
 };
 
 void print_tuning(const TuningSummary& t) {
-  for (const std::string& warning : t.warnings) std::fprintf(stderr, "rill: warning: %s\n", warning.c_str());
+  for (const std::string& warning : t.warnings) {
+    std::fprintf(stderr, "rill: warning: %s\n", warning.c_str());
+  }
   if (!t.ran) {
     std::printf("  tuning: %s\n", t.status.c_str());
     return;

@@ -120,9 +120,8 @@ void tune_on_gpu(EngineDefinition& definition, const BuildProgress& progress, do
     for (int v : facts.outputs) out_descs.push_back(v >= 0 ? shapes.descs[v] : ir::TensorDesc{});
     try {
       // The kernel is thrown away: only the choices its library plans made are kept.
-      (void)facts.def->prepare_gpu(ops::GpuPrepareContext{node, in_descs, constants, out_descs,
-                                                          libraries, options.allow_tf32,
-                                                          &selector});
+      (void)facts.def->prepare_gpu(ops::GpuPrepareContext{
+          node, in_descs, constants, out_descs, libraries, options.allow_tf32, &selector});
       ++summary.layers;
     } catch (const Error& e) {
       summary.warnings.push_back("layer " + node.name + " (" + node.op_type +
@@ -141,8 +140,7 @@ void tune_on_gpu(EngineDefinition& definition, const BuildProgress& progress, do
       summary.warnings.push_back(std::string("timing cache not written: ") + e.what());
     }
   }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -187,7 +185,9 @@ const kernels::AlgorithmChoice* StoredAlgorithms::find(const std::string& key) {
   return &it->second;
 }
 
-void StoredAlgorithms::rejected(const std::string&) { ++rejected_; }
+void StoredAlgorithms::rejected(const std::string&) {
+  ++rejected_;
+}
 
 void StoredAlgorithms::tuned(const std::string& key, kernels::AlgorithmChoice) {
   // bench() is null, so no plan times; reaching here is a bug in a plan function.

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
 #include <unistd.h>
 
 #include "engine/binary_io.h"
@@ -149,12 +148,12 @@ void TimingCache::save(const std::string& path) const {
 }
 
 LoadedTimingCache TimingCache::load(const std::string& path,
-                                      const kernels::TuningEnvironment& environment) {
+                                    const kernels::TuningEnvironment& environment) {
   std::error_code ignored;
   if (!std::filesystem::exists(path, ignored)) return {TimingCache(environment), std::nullopt};
   const auto rejected = [&](const std::string& why) {
-    return LoadedTimingCache{TimingCache(environment),
-                  "timing cache " + path + " ignored (" + why + "); it will be rewritten"};
+    return LoadedTimingCache{TimingCache(environment), "timing cache " + path + " ignored (" + why +
+                                                           "); it will be rewritten"};
   };
   if (!std::filesystem::is_regular_file(path, ignored)) return rejected("not a regular file");
   std::vector<char> raw;

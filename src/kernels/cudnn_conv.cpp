@@ -219,8 +219,8 @@ const Perf* find_stored(const AlgorithmChoice& choice, const std::vector<Perf>& 
   }
   for (int i = 0; i < returned; ++i) {
     const Perf& r = results[static_cast<size_t>(i)];
-    if (static_cast<int32_t>(r.algo) == fields[0] && static_cast<int32_t>(r.mathType) == fields[1] &&
-        qualifies(r, s, max_workspace)) {
+    if (static_cast<int32_t>(r.algo) == fields[0] &&
+        static_cast<int32_t>(r.mathType) == fields[1] && qualifies(r, s, max_workspace)) {
       return &r;
     }
   }
@@ -240,15 +240,47 @@ std::vector<Perf> tuning_candidates(const std::vector<Perf>& results, int return
   return candidates;
 }
 
+constexpr size_t kUnusable = std::numeric_limits<size_t>::max();
+
+// The workspace each candidate needs with the math type it will run with (the heuristics'
+// figure is for the math type they report), or kUnusable when cuDNN refuses to size it or it
+// exceeds the cap.
+template <class Perf, class Configure>
+std::vector<size_t> workspace_needs(const std::vector<Perf>& candidates, size_t cap,
+                                    Configure&& configure) {
+  std::vector<size_t> needs;
+  for (const Perf& candidate : candidates) {
+    try {
+      const size_t need = configure(candidate);
+      needs.push_back(need <= cap ? need : kUnusable);
+    } catch (const Error&) {
+      needs.push_back(kUnusable);
+    }
+  }
+  return needs;
+}
+
+// The largest usable need, or kUnusable when no candidate is usable.
+size_t largest_need(const std::vector<size_t>& needs) {
+  size_t largest = kUnusable;
+  for (size_t need : needs) {
+    if (need != kUnusable) largest = largest == kUnusable ? need : std::max(largest, need);
+  }
+  return largest;
+}
+
 size_t volume(const std::array<int64_t, 3>& dims) {
   return static_cast<size_t>(dims[0] * dims[1] * dims[2]);
 }
 
 const char* fusion_name(ConvFusion fusion) {
   switch (fusion) {
-    case ConvFusion::kNone: return "none";
-    case ConvFusion::kBiasRelu: return "bias_relu";
-    case ConvFusion::kBiasIdentity: return "bias";
+    case ConvFusion::kNone:
+      return "none";
+    case ConvFusion::kBiasRelu:
+      return "bias_relu";
+    case ConvFusion::kBiasIdentity:
+      return "bias";
   }
   return "?";
 }
@@ -312,14 +344,16 @@ namespace {
 // IMPLICIT_PRECOMP_GEMM, the one algorithm documented for every fused configuration.
 bool fusable(cudnnConvolutionFwdAlgo_t algo, ConvFusion fusion, bool half) {
   return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
-         (!half && fusion == ConvFusion::kBiasRelu && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+         (!half && fusion == ConvFusion::kBiasRelu &&
+          algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
 }
 
 }  // namespace
 
 std::string tuning_key(const ConvShape& s, ConvFusion fusion, bool residual) {
   return "cudnn_conv_fwd " + s.to_string() + " fusion=" + fusion_name(fusion) +
-         " residual=" + std::to_string(int{residual}) + " tf32=" + std::to_string(int{s.allow_tf32});
+         " residual=" + std::to_string(int{residual}) +
+         " tf32=" + std::to_string(int{s.allow_tf32});
 }
 
 CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s, ConvFusion fusion,
@@ -332,8 +366,8 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
   plan.fusion_ = fusion;
   plan.residual_ = residual;
   plan.relu_ = fusion == ConvFusion::kBiasRelu;
-  plan.y_bytes_ = static_cast<size_t>(s.batch * s.out_channels) * volume(s.output) *
-                  dtype_size(s.dtype);
+  plan.y_bytes_ =
+      static_cast<size_t>(s.batch * s.out_channels) * volume(s.output) * dtype_size(s.dtype);
   plan.desc_ = std::make_unique<Descriptors>();
   Descriptors& d = *plan.desc_;
   try {
@@ -389,7 +423,8 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
   return plan;
 }
 
-void CudnnConvForward::configure(cudnnHandle_t handle, const cudnnConvolutionFwdAlgoPerf_t& chosen) {
+void CudnnConvForward::configure(cudnnHandle_t handle,
+                                 const cudnnConvolutionFwdAlgoPerf_t& chosen) {
   const ConvShape& s = shape_;
   Descriptors& d = *desc_;
   RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), chosen.mathType));
@@ -405,9 +440,9 @@ void CudnnConvForward::configure(cudnnHandle_t handle, const cudnnConvolutionFwd
     cudnnActivationDescriptor_t raw = nullptr;
     RILL_CUDNN_CHECK(cudnnCreateActivationDescriptor(&raw));
     d.activation.reset(raw);
-    RILL_CUDNN_CHECK(cudnnSetActivationDescriptor(
-        raw, relu_ ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY, CUDNN_NOT_PROPAGATE_NAN,
-        0.0));
+    RILL_CUDNN_CHECK(
+        cudnnSetActivationDescriptor(raw, relu_ ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+                                     CUDNN_NOT_PROPAGATE_NAN, 0.0));
   }
 }
 
@@ -415,11 +450,15 @@ bool CudnnConvForward::tune(cudnnHandle_t handle,
                             const std::vector<cudnnConvolutionFwdAlgoPerf_t>& candidates,
                             TuningBench& bench, AlgorithmSelector& selector,
                             const std::string& key) {
-  if (candidates.empty()) return false;
   const ConvShape& s = shape_;
+  const std::vector<size_t> needs =
+      workspace_needs(candidates, kMaxWorkspaceBytes, [&](const auto& candidate) {
+        configure(handle, finish(candidate, s));
+        return workspace_bytes_;
+      });
+  const size_t workspace = largest_need(needs);
+  if (workspace == kUnusable) return false;
   const size_t element = dtype_size(s.dtype);
-  size_t workspace = 0;
-  for (const auto& c : candidates) workspace = std::max(workspace, c.memory);
   const std::vector<void*> buffers = bench.buffers(
       {static_cast<size_t>(s.batch * s.in_channels) * volume(s.input) * element,
        static_cast<size_t>(s.out_channels * (s.in_channels / s.group)) * volume(s.kernel) * element,
@@ -435,10 +474,11 @@ bool CudnnConvForward::tune(cudnnHandle_t handle,
   epilogue.activation = relu_ ? Activation::kRelu : Activation::kNone;
   float best_ms = 0.0f;
   const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
-  for (const auto& candidate : candidates) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (needs[i] == kUnusable) continue;
+    const auto& candidate = candidates[i];
     try {
       configure(handle, finish(candidate, s));
-      if (workspace_bytes_ > workspace) continue;  // the heuristics under-reported its memory
       const float ms = bench.time([&](cudaStream_t stream) {
         const bool done = run(handle, buffers[0], buffers[1], buffers[2],
                               residual_ ? buffers[3] : nullptr, buffers[4], buffers[5], stream);
@@ -580,21 +620,26 @@ bool CudnnConvBackwardData::tune(cudnnHandle_t handle,
                                  const std::vector<cudnnConvolutionBwdDataAlgoPerf_t>& candidates,
                                  TuningBench& bench, AlgorithmSelector& selector,
                                  const std::string& key) {
-  if (candidates.empty()) return false;
   const ConvShape& s = shape_;
+  const std::vector<size_t> needs =
+      workspace_needs(candidates, kMaxWorkspaceBytes, [&](const auto& candidate) {
+        configure(handle, finish(candidate, s));
+        return workspace_bytes_;
+      });
+  const size_t workspace = largest_need(needs);
+  if (workspace == kUnusable) return false;
   const size_t element = dtype_size(s.dtype);
-  size_t workspace = 0;
-  for (const auto& c : candidates) workspace = std::max(workspace, c.memory);
   const std::vector<void*> buffers = bench.buffers(
       {static_cast<size_t>(s.batch * s.out_channels) * volume(s.output) * element,
        static_cast<size_t>(s.out_channels * (s.in_channels / s.group)) * volume(s.kernel) * element,
        static_cast<size_t>(s.batch * s.in_channels) * volume(s.input) * element, workspace});
   float best_ms = 0.0f;
   const cudnnConvolutionBwdDataAlgoPerf_t* best = nullptr;
-  for (const auto& candidate : candidates) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (needs[i] == kUnusable) continue;
+    const auto& candidate = candidates[i];
     try {
       configure(handle, finish(candidate, s));
-      if (workspace_bytes_ > workspace) continue;
       const float ms = bench.time([&](cudaStream_t stream) {
         run(handle, buffers[0], buffers[1], buffers[2], buffers[3], stream);
       });

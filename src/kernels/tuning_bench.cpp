@@ -11,7 +11,9 @@
 namespace rill::kernels {
 
 namespace {
-size_t align_256(size_t bytes) { return (std::max<size_t>(bytes, 1) + 255) / 256 * 256; }
+size_t align_256(size_t bytes) {
+  return (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
+}
 }  // namespace
 
 std::string TuningEnvironment::to_string() const {
@@ -34,8 +36,7 @@ TuningEnvironment current_tuning_environment() {
   return env;
 }
 
-TuningBench::TuningBench(Settings settings)
-    : settings_(settings), stream_(cuda::Stream::create()) {
+TuningBench::TuningBench(Settings settings) : settings_(settings), stream_(cuda::Stream::create()) {
   settings_.max_candidates = std::max(settings_.max_candidates, 1);
   settings_.warmup = std::max(settings_.warmup, 0);
   settings_.repetitions = std::max(settings_.repetitions, 1);
@@ -76,7 +77,8 @@ float TuningBench::time(const std::function<void(cudaStream_t)>& launch) {
   launches_ += static_cast<size_t>(settings_.warmup + reps);
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream));
   std::vector<float> times;
-  for (int r = 0; r < reps; ++r) times.push_back(cuda::elapsed_ms(events_[2 * r], events_[2 * r + 1]));
+  for (int r = 0; r < reps; ++r)
+    times.push_back(cuda::elapsed_ms(events_[2 * r], events_[2 * r + 1]));
   std::nth_element(times.begin(), times.begin() + reps / 2, times.end());
   return times[static_cast<size_t>(reps / 2)];
 }

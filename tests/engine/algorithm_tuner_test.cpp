@@ -1,20 +1,23 @@
 // Build-time tuning without a GPU (Note [Build-time tuning] in kernels/algorithm_selector.h):
 // how an engine's stored choices are handed to its plans, and what a build without a GPU or
 // with tuning off records. The timing itself is covered by tuning_gpu_test.cpp.
-#include <gtest/gtest.h>
+#include "engine/algorithm_tuner.h"
 
 #include <filesystem>
+#include <gtest/gtest.h>
+
+#include "rill/engine.h"
 
 #include "cuda/device.h"
-#include "engine/algorithm_tuner.h"
 #include "engine/engine_state.h"
-#include "rill/engine.h"
 #include "test_paths.h"
 
 namespace rill::engine {
 namespace {
 
-kernels::TuningEnvironment h200() { return {"NVIDIA H200", 9, 0, 130100, 91000}; }
+kernels::TuningEnvironment h200() {
+  return {"NVIDIA H200", 9, 0, 130100, 91000};
+}
 
 TunedAlgorithms sample_algorithms() {
   TunedAlgorithms algorithms;

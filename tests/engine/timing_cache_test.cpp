@@ -1,22 +1,25 @@
 // The timing cache file (engine/timing_cache.h): round trips, and every kind of bad file is
 // rejected with a warning that says why and leaves an empty cache, never a crash.
-#include <gtest/gtest.h>
+#include "engine/timing_cache.h"
 
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 
 #include "engine/binary_io.h"
 #include "engine/plan_file.h"
-#include "engine/timing_cache.h"
 
 namespace rill::engine {
 namespace {
 
-kernels::TuningEnvironment h200() { return {"NVIDIA H200", 9, 0, 130100, 91000}; }
+kernels::TuningEnvironment h200() {
+  return {"NVIDIA H200", 9, 0, 130100, 91000};
+}
 
 TimingCache sample_cache() {
   TimingCache cache(h200());
-  cache.put("cublaslt_matmul float16 m=128 n=3072 k=768", {std::vector<uint8_t>(64, 0x11), 0.02f, 8});
+  cache.put("cublaslt_matmul float16 m=128 n=3072 k=768",
+            {std::vector<uint8_t>(64, 0x11), 0.02f, 8});
   cache.put("cudnn_conv_fwd N=1 C=64 K=64", {{0, 0, 0, 0, 1, 0, 0, 0}, 0.0075f, 5});
   cache.put("cudnn_conv_bwd_data N=1 C=8", {{1, 0, 0, 0, 0, 0, 0, 0}, 0.5f, 2});
   return cache;
@@ -26,7 +29,8 @@ class TimingCacheFile : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("timing_cache_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("timing_cache_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "model.cache").string();
@@ -35,7 +39,8 @@ class TimingCacheFile : public ::testing::Test {
 
   void write_bytes(const std::vector<std::byte>& bytes) const {
     std::ofstream out(path_, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   // Loads the file as this (H200) build would and expects it rejected for `why`.
   void expect_rejected(const std::string& why) const {
