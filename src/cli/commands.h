@@ -35,7 +35,7 @@ struct PrecisionOptions {
 };
 //! --no-tuning and --timing-cache FILE (rill build).
 struct TuningOptions {
-  bool tuning = true;
+  bool no_tuning = false;
   std::string timing_cache;
 };
 BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision,

@@ -49,7 +49,7 @@ BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& p
   BuildOptions options;
   options.allow_tf32 = precision.tf32;
   options.nvtx_layers = precision.nvtx;
-  options.tuning = tuning.tuning;
+  options.tuning = !tuning.no_tuning;
   options.timing_cache = tuning.timing_cache;
   if (precision.fp16) options.precision = Precision::kFloat16;
   if (precision.bf16) options.precision = Precision::kBFloat16;

@@ -143,7 +143,7 @@ std::string file_name_for(const std::string& tensor) {
 int run_run(const RunCommand& cmd) {
   // The CPU reference executor runs no library algorithm: nothing to tune for it.
   TuningOptions tuning;
-  tuning.tuning = !cmd.cpu;
+  tuning.no_tuning = cmd.cpu;
   const std::shared_ptr<Engine> engine =
       open_model(cmd.model, build_options(cmd.shapes, cmd.precision, tuning));
   const std::map<std::string, ir::HostTensor> inputs = gather_inputs(*engine, cmd);
