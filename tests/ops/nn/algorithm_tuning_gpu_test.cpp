@@ -147,8 +147,8 @@ TEST_F(AlgorithmTuningGpu, ConvolutionTunesOnceRestoresAndFallsBack) {
   s.kernel = {3, 3, 1};
   s.pad = {1, 1, 0};
   for (const auto& [fusion, residual] : {std::pair{kernels::ConvFusion::kBiasRelu, false},
-                                        std::pair{kernels::ConvFusion::kBiasIdentity, true},
-                                        std::pair{kernels::ConvFusion::kNone, false}}) {
+                                         std::pair{kernels::ConvFusion::kBiasIdentity, true},
+                                         std::pair{kernels::ConvFusion::kNone, false}}) {
     const std::string key = kernels::tuning_key(s, fusion, residual);
     RecordingSelector tuning(&*bench_);
     const auto tuned = kernels::CudnnConvForward::plan(handle.get(), s, fusion, residual, &tuning);
@@ -202,6 +202,45 @@ TEST_F(AlgorithmTuningGpu, ConvolutionTunesOnceRestoresAndFallsBack) {
       EXPECT_TRUE(tensors_close(results[i], results.back(), 1e-5)) << key << " plan " << i;
     }
   }
+}
+
+TEST_F(AlgorithmTuningGpu, BackwardDataTunesOnceAndRestores) {
+  const kernels::CudnnHandle handle = kernels::CudnnHandle::create();
+  kernels::ConvShape s;  // ConvTranspose 8 -> 4 channels, 6x6 -> 12x12 (stride 2)
+  s.batch = 2;
+  s.in_channels = 4;
+  s.out_channels = 8;
+  s.input = {12, 12, 1};
+  s.output = {6, 6, 1};
+  s.kernel = {2, 2, 1};
+  s.stride = {2, 2, 1};
+  const std::string key = kernels::tuning_key_backward_data(s);
+  RecordingSelector tuning(&*bench_);
+  const auto tuned = kernels::CudnnConvBackwardData::plan(handle.get(), s, &tuning);
+  EXPECT_TRUE(tuned.tuned());
+  ASSERT_EQ(tuning.stored.count(key), 1u);
+  RecordingSelector lookup(nullptr);
+  lookup.stored = tuning.stored;
+  const auto restored = kernels::CudnnConvBackwardData::plan(handle.get(), s, &lookup);
+  EXPECT_TRUE(restored.tuned());
+  EXPECT_EQ(lookup.rejections, 0);
+  const auto heuristic = kernels::CudnnConvBackwardData::plan(handle.get(), s);
+  EXPECT_FALSE(heuristic.tuned());
+
+  const ir::HostTensor dy = random_tensor(DType::kFloat32, {2, 8, 6, 6}, 8);
+  const ir::HostTensor w = random_tensor(DType::kFloat32, {8, 4, 2, 2}, 9);
+  const auto ddy = upload(dy), dw = upload(w);
+  std::vector<ir::HostTensor> results;
+  for (const auto* plan : {&tuned, &restored, &heuristic}) {
+    cuda::DeviceAllocation dx(static_cast<size_t>(2 * 4 * 12 * 12) * sizeof(float));
+    cuda::DeviceAllocation workspace(std::max<size_t>(plan->workspace_bytes(), 1));
+    RILL_CUDA_CHECK(cudaMemset(dx.data(), 0xFF, dx.size()));
+    plan->run(handle.get(), ddy.data(), dw.data(), dx.data(), workspace.data(), stream());
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream()));
+    results.push_back(download(dx, DType::kFloat32, {2, 4, 12, 12}));
+  }
+  EXPECT_TRUE(tensors_close(results[0], results[2], 1e-5));
+  EXPECT_TRUE(tensors_close(results[1], results[2], 1e-5));
 }
 
 TEST_F(AlgorithmTuningGpu, BenchTimesAndRefillsItsBuffers) {
