@@ -122,9 +122,7 @@ struct PlannedMemory {
 //! An immutable, shareable engine. Thread-safe: create one context per concurrent caller.
 class Engine : public std::enable_shared_from_this<Engine> {
  public:
-  //! Imports, checks and optimizes an ONNX model. Needs no GPU; on one it also times the
-  //! GEMMs' and convolutions' library algorithms (BuildOptions::tuning) and reports that
-  //! through `progress` ("tuning 3/53 layers") and summary().tuning.
+  //! Imports, checks and optimizes an ONNX model; needs no GPU, but tunes on one (see tuning).
   static std::shared_ptr<Engine> build_from_onnx(const std::string& path,
                                                   const BuildOptions& options = {},
                                                   const BuildProgress& progress = {});
