@@ -7,12 +7,12 @@
 // pick is often not the fastest for a given shape (TensorRT's builder times its tactics for the
 // same reason). So a build on a GPU times the candidates of every distinct library problem at the
 // optimization profile's opt shapes and keeps the fastest:
-//  - a plan function (CublasLtMatmul::plan, CudnnConvForward::plan, ...) is given an
-//    AlgorithmSelector. It names its problem by a key (tuning_key(): the library call, shapes,
+//  - a plan function (CublasLtMatmul::plan, CudnnGraphConv::plan, CudnnConvForward::plan,
+//    CudnnConvBackwardData::plan) is given an AlgorithmSelector. It names its problem by a key (tuning_key(): the library call, shapes,
 //    dtypes, layout, epilogue and math mode, everything the choice depends on), asks the selector
 //    for a stored choice, and restores it only after the library accepts it for this problem on
-//    this GPU (cublasLtMatmulAlgoCheck; for cuDNN the algorithm must be among those its
-//    heuristics report as supported). A choice the library rejects is reported and the heuristic
+//    this GPU (cublasLtMatmulAlgoCheck; for cuDNN the algorithm, or the graph API's engine
+//    configuration, must be among those its heuristics offer and rill's rules accept). A choice the library rejects is reported and the heuristic
 //    decides, so a plan file moved to another GPU or library still runs.
 //  - when there is no stored choice and the selector has a TuningBench (a build), the plan times
 //    up to TuningBench::max_candidates() candidates on scratch buffers (warm-up, then the median
@@ -22,7 +22,8 @@
 //    layers share one key, so a network of repeated blocks times each distinct problem once.
 // A choice is an opaque byte string to everyone but the plan that made it: for cuBLASLt the
 // cublasLtMatmulAlgo_t itself (documented as trivially serializable for one cuBLAS version), for
-// cuDNN's legacy API the algorithm enum and math type.
+// cuDNN's legacy API the algorithm enum and math type, for its graph API the engine
+// configuration's position in the heuristics' list and the engine's global index.
 #pragma once
 
 #include <cstdint>

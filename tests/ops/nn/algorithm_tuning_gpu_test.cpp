@@ -13,6 +13,7 @@
 #include "gpu_test.h"
 #include "kernels/cublaslt_gemm.h"
 #include "kernels/cudnn_conv.h"
+#include "kernels/cudnn_graph_conv.h"
 #include "kernels/library_handles.h"
 #include "kernels/tuning_bench.h"
 #include "nn_test_util.h"
@@ -201,6 +202,79 @@ TEST_F(AlgorithmTuningGpu, ConvolutionTunesOnceRestoresAndFallsBack) {
     for (size_t i = 0; i + 1 < results.size(); ++i) {
       EXPECT_TRUE(tensors_close(results[i], results.back(), 1e-5)) << key << " plan " << i;
     }
+  }
+}
+
+// The graph-API path's engine configurations (Note [Graph-API convolutions]) on a half-precision
+// ResNet layer, which finds precompiled engines on the H200 (cudnn_graph_conv_gpu_test.cpp).
+TEST_F(AlgorithmTuningGpu, GraphConvolutionTunesOnceRestoresAndFallsBack) {
+  if (!kernels::CudnnGraphConv::enabled()) GTEST_SKIP() << "RILL_CUDNN_CONV=legacy";
+  const kernels::CudnnHandle handle = kernels::CudnnHandle::create();
+  kernels::ConvShape s;
+  s.dtype = DType::kFloat16;
+  s.channels_last = true;
+  s.batch = 8;
+  s.in_channels = 64;
+  s.out_channels = 64;
+  s.input = {28, 28, 1};
+  s.output = {28, 28, 1};
+  s.kernel = {3, 3, 1};
+  s.pad = {1, 1, 0};
+  const kernels::ConvEpilogue epilogue{.bias = true, .residual = false, .relu = true};
+  const kernels::CudnnGraphConv::Policy policy{};
+  const std::string key = kernels::tuning_key(s, epilogue, policy);
+  std::string why;
+
+  RecordingSelector tuning(&*bench_);
+  const auto tuned =
+      kernels::CudnnGraphConv::plan(handle.get(), s, epilogue, policy, &why, &tuning);
+  ASSERT_TRUE(tuned.has_value()) << why;
+  EXPECT_TRUE(tuned->tuned());
+  EXPECT_EQ(tuning.tunings, 1);
+  ASSERT_EQ(tuning.stored.count(key), 1u) << key;
+  EXPECT_EQ(tuning.stored.at(key).algorithm.size(), 16u);
+  EXPECT_NE(tuned->describe().find(", tuned"), std::string::npos);
+
+  RecordingSelector lookup(nullptr);
+  lookup.stored = tuning.stored;
+  const auto restored =
+      kernels::CudnnGraphConv::plan(handle.get(), s, epilogue, policy, &why, &lookup);
+  ASSERT_TRUE(restored.has_value()) << why;
+  EXPECT_TRUE(restored->tuned());
+  EXPECT_EQ(lookup.rejections, 0);
+  EXPECT_EQ(restored->describe(), tuned->describe());  // the same engine
+
+  RecordingSelector wrong(nullptr);
+  wrong.stored[key] = {std::vector<uint8_t>(16, 0x7f), 0.1f, 1};  // no such position
+  const auto fallback =
+      kernels::CudnnGraphConv::plan(handle.get(), s, epilogue, policy, &why, &wrong);
+  ASSERT_TRUE(fallback.has_value()) << why;
+  EXPECT_FALSE(fallback->tuned());
+  EXPECT_EQ(wrong.rejections, 1);
+  const auto heuristic = kernels::CudnnGraphConv::plan(handle.get(), s, epilogue, policy, &why);
+  ASSERT_TRUE(heuristic.has_value()) << why;
+
+  const auto half = [](ir::Shape shape, uint64_t seed) {
+    return ir::convert_floating(random_tensor(DType::kFloat32, std::move(shape), seed),
+                                DType::kFloat16);
+  };
+  const ir::HostTensor x = half({8, 28, 28, 64}, 11);
+  const ir::HostTensor w = half({64, 3, 3, 64}, 12);
+  const ir::HostTensor bias = half({64}, 13);
+  const auto dx = upload(x), dw = upload(w), dbias = upload(bias);
+  std::vector<ir::HostTensor> results;
+  for (const auto* plan : {&*tuned, &*restored, &*fallback, &*heuristic}) {
+    cuda::DeviceAllocation y(x.bytes());
+    cuda::DeviceAllocation workspace(std::max<size_t>(plan->workspace_bytes(), 1));
+    RILL_CUDA_CHECK(cudaMemset(y.data(), 0xFF, y.size()));
+    ASSERT_TRUE(plan->run(handle.get(), dx.data(), dw.data(), dbias.data(), nullptr, y.data(),
+                          workspace.data(), stream()));
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream()));
+    results.push_back(
+        ir::convert_floating(download(y, DType::kFloat16, {8, 28, 28, 64}), DType::kFloat32));
+  }
+  for (size_t i = 0; i + 1 < results.size(); ++i) {
+    EXPECT_TRUE(tensors_close(results[i], results.back(), 5e-3)) << "plan " << i;
   }
 }
 
