@@ -97,6 +97,19 @@ bert input_ids last_hidden_state
 MODELS
 fi
 
+# Build-time tuning on a real model (Note [Build-time tuning] in src/kernels/algorithm_selector.h):
+# a cold build times every distinct convolution and GEMM, a second build with the timing cache
+# times nothing.
+if [ -f "$models/resnet50/model.onnx" ]; then
+  rm -f /tmp/rill-tune.cache
+  for pass in cold warm; do
+    step "tune_resnet50_fp16_$pass" "$stage/bin/rill" build "$models/resnet50/model.onnx" \
+      -o /tmp/rill-tune.rill --fp16 --timing-cache /tmp/rill-tune.cache
+    grep -E '^  tuning:|warning' "$out/logs/tune_resnet50_fp16_$pass.log" | sed 's/^ */    /' | tee -a "$summary"
+  done
+  step tune_resnet50_cache_hit grep -q ' (0 timed, ' "$out/logs/tune_resnet50_fp16_warm.log"
+fi
+
 # rill trace on a PyTorch program with a hidden sync per .item().
 if [ "${RILL_SKIP_MODELS:-0}" != 1 ] && python3 -c 'import torch' 2>/dev/null; then
   step trace_torch_item "$stage/bin/rill" trace --top 3 -- python3 scripts/trace_torch_item.py

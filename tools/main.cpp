@@ -46,6 +46,16 @@ int main(int argc, char** argv) {
   build_app->add_option("-o,--output", build.output, "plan file to write")->required();
   add_precision_options(build_app, build.precision);
   add_shape_options(build_app, build.shapes);
+  CLI::Option* no_tuning = build_app->add_flag(
+      "--no-tuning", build.tuning.no_tuning,
+      "take the libraries' heuristic algorithms instead of timing the candidates of every GEMM "
+      "and convolution on this GPU");
+  build_app
+      ->add_option("--timing-cache", build.tuning.timing_cache,
+                   "read tuned algorithms from FILE and write newly timed ones back (made if "
+                   "missing; one from another GPU or library version is replaced)")
+      ->type_name("FILE")
+      ->excludes(no_tuning);
 
   rill::cli::RunCommand run;
   run.model = "models/tiny_cnn.onnx";

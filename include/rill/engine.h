@@ -57,6 +57,14 @@ struct BuildOptions {
   //! default: a range costs a little host time per layer. CUDA graph replays show the ranges
   //! recorded when the graph was captured.
   bool nvtx_layers = false;
+  //! Time the candidate cuBLASLt and cuDNN algorithms of every GEMM and convolution at the opt
+  //! shapes on the build GPU and keep the fastest; the choices travel in the plan file. Without
+  //! a GPU (or when off) each layer takes the libraries' heuristic choice when it is planned.
+  bool tuning = true;
+  //! A timing cache file (empty: none): tuning reads choices from it instead of timing them
+  //! again and writes what it timed back. A cache made on another GPU or library version, or a
+  //! corrupt one, is ignored with a warning and rewritten.
+  std::string timing_cache;
   static constexpr int64_t kDefaultMaxDim = 64;
 };
 
@@ -66,6 +74,20 @@ struct TensorInfo {
   DType dtype;
   std::vector<int64_t> shape;
   ShapeRange range;  //!< inputs only
+};
+
+//! What build-time tuning did (BuildOptions::tuning).
+struct TuningSummary {
+  bool ran = false;                 //!< false: off, or no GPU at build (see `status`)
+  std::string status;               //!< "tuned", "off", "no GPU", ...
+  std::string device;               //!< the GPU and library versions it tuned for
+  size_t layers = 0;                //!< layers whose library algorithm was chosen by tuning
+  size_t problems = 0;              //!< distinct problems among them (identical layers share one)
+  size_t timed = 0;                 //!< problems timed by this build
+  size_t cache_hits = 0;            //!< problems taken from the timing cache
+  size_t launches = 0;              //!< kernel launches spent timing
+  double seconds = 0.0;             //!< wall time of the tuning stage
+  std::vector<std::string> warnings;  //!< a rejected timing cache, a layer left untuned, ...
 };
 
 //! Build-time facts for summaries and `rill inspect`.
@@ -80,6 +102,7 @@ struct EngineSummary {
   size_t half_nodes = 0;
   size_t float_nodes = 0;
   size_t precision_casts = 0;
+  TuningSummary tuning;
 };
 
 class ExecutionContext;
@@ -99,7 +122,7 @@ struct PlannedMemory {
 //! An immutable, shareable engine. Thread-safe: create one context per concurrent caller.
 class Engine : public std::enable_shared_from_this<Engine> {
  public:
-  //! Imports, checks and optimizes an ONNX model. Needs no GPU.
+  //! Imports, checks and optimizes an ONNX model; needs no GPU, but tunes on one (see tuning).
   static std::shared_ptr<Engine> build_from_onnx(const std::string& path,
                                                   const BuildOptions& options = {},
                                                   const BuildProgress& progress = {});

@@ -25,6 +25,23 @@ class ProgressBar {
   void operator()(const std::string& stage, double fraction) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    // A log gets one line per stage, but not one per layer of a stage that reports each layer
+    // ("tuning 12/53 layers"): those at most every two seconds.
+    const size_t slash = stage.find('/');
+    const bool per_item = slash != std::string::npos;
+    const std::string kind = stage.substr(0, stage.find(' '));
+    // "12/53": the last item always gets its line.
+    const bool last_item = per_item && [&] {
+      const size_t begin = stage.rfind(' ', slash) + 1;  // npos + 1 == 0
+      const size_t end = stage.find(' ', slash);
+      return stage.substr(begin, slash - begin) ==
+             stage.substr(slash + 1, end == std::string::npos ? end : end - slash - 1);
+    }();
+    if (!tty_ && per_item && !last_item && kind == last_kind_ && seconds - last_line_s_ < 2.0) {
+      return;
+    }
+    last_kind_ = per_item ? kind : std::string();
+    last_line_s_ = seconds;
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(fraction * kWidth + 0.5);
     std::string bar(static_cast<size_t>(filled), '#');
@@ -40,7 +57,22 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
   bool tty_;
   bool open_line_ = false;
+  std::string last_kind_;
+  double last_line_s_ = 0.0;
 };
+
+void print_tuning(const TuningSummary& t) {
+  for (const std::string& warning : t.warnings) {
+    std::fprintf(stderr, "rill: warning: %s\n", warning.c_str());
+  }
+  if (!t.ran) {
+    std::printf("  tuning: %s\n", t.status.c_str());
+    return;
+  }
+  std::printf("  tuning: %zu layers, %zu distinct problems (%zu timed, %zu from the timing cache), "
+              "%zu launches, %.2f s on %s\n",
+              t.layers, t.problems, t.timed, t.cache_hits, t.launches, t.seconds, t.device.c_str());
+}
 
 double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
@@ -49,7 +81,7 @@ double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0)
 int run_build(const BuildCommand& cmd) {
   ProgressBar progress;
   const std::shared_ptr<Engine> engine = Engine::build_from_onnx(
-      cmd.model, build_options(cmd.shapes, cmd.precision),
+      cmd.model, build_options(cmd.shapes, cmd.precision, cmd.tuning),
       [&](const std::string& stage, double fraction) { progress(stage, fraction); });
   progress("save", 1.0);
   engine->save(cmd.output);
@@ -72,6 +104,7 @@ int run_build(const BuildCommand& cmd) {
                 precision == Precision::kFloat16 ? "float16" : "bfloat16", s.float_nodes,
                 s.precision_casts);
   }
+  print_tuning(s.tuning);
   if (cuda::device_count() > 0) {
     const PlannedMemory memory = engine->planned_memory();
     std::printf("  activations at opt shapes: %.2f MiB planned arena vs %.2f MiB naive sum "

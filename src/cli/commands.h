@@ -33,13 +33,20 @@ struct PrecisionOptions {
   bool tf32 = false;
   bool nvtx = false;
 };
-BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision);
+//! --no-tuning and --timing-cache FILE (rill build).
+struct TuningOptions {
+  bool no_tuning = false;
+  std::string timing_cache;
+};
+BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision,
+                           const TuningOptions& tuning = {});
 
 struct BuildCommand {
   std::string model;
   std::string output;
   ShapeOptions shapes;
   PrecisionOptions precision;
+  TuningOptions tuning;
 };
 int run_build(const BuildCommand& command);
 

@@ -41,13 +41,16 @@ std::pair<std::string, std::string> parse_named_path(const std::string& text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision) {
+BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision,
+                           const TuningOptions& tuning) {
   if (precision.fp16 && precision.bf16) {
     throw Error(ErrorKind::kInvalidArgument, "--fp16 and --bf16 exclude each other");
   }
   BuildOptions options;
   options.allow_tf32 = precision.tf32;
   options.nvtx_layers = precision.nvtx;
+  options.tuning = !tuning.no_tuning;
+  options.timing_cache = tuning.timing_cache;
   if (precision.fp16) options.precision = Precision::kFloat16;
   if (precision.bf16) options.precision = Precision::kBFloat16;
   auto apply = [&](const std::vector<std::string>& specs, std::vector<int64_t> ShapeRange::*field) {

@@ -141,7 +141,11 @@ std::string file_name_for(const std::string& tensor) {
 }  // namespace
 
 int run_run(const RunCommand& cmd) {
-  const std::shared_ptr<Engine> engine = open_model(cmd.model, build_options(cmd.shapes, cmd.precision));
+  // The CPU reference executor runs no library algorithm: nothing to tune for it.
+  TuningOptions tuning;
+  tuning.no_tuning = cmd.cpu;
+  const std::shared_ptr<Engine> engine =
+      open_model(cmd.model, build_options(cmd.shapes, cmd.precision, tuning));
   const std::map<std::string, ir::HostTensor> inputs = gather_inputs(*engine, cmd);
   const bool gpu = !cmd.cpu && cuda::device_count() > 0;
   if (gpu) {

@@ -1,4 +1,4 @@
-// Little-endian binary writing and bounds-checked reading, for .rill plan files.
+// Little-endian binary writing and bounds-checked reading, for .rill plan files and timing caches.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +44,10 @@ class BinaryWriter {
 //! kPlanFile ("truncated") rather than reading garbage.
 class BinaryReader {
  public:
-  BinaryReader(std::span<const std::byte> bytes, std::string origin)
-      : bytes_(bytes), origin_(std::move(origin)) {}
+  //! `file_kind` names the format in errors ("plan file", "timing cache").
+  BinaryReader(std::span<const std::byte> bytes, std::string origin,
+               std::string file_kind = "plan file")
+      : bytes_(bytes), origin_(std::move(origin)), file_kind_(std::move(file_kind)) {}
 
   template <class T>
     requires std::is_arithmetic_v<T>
@@ -73,7 +75,7 @@ class BinaryReader {
   }
   size_t remaining() const noexcept { return bytes_.size() - offset_; }
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(ErrorKind::kPlanFile, "plan file is truncated or corrupt: " + what,
+    throw Error(ErrorKind::kPlanFile, file_kind_ + " is truncated or corrupt: " + what,
                 {{"file", origin_}, {"offset", std::to_string(offset_)}});
   }
 
@@ -88,6 +90,7 @@ class BinaryReader {
   std::span<const std::byte> bytes_;
   size_t offset_ = 0;
   std::string origin_;
+  std::string file_kind_;
 };
 
 }  // namespace rill::engine

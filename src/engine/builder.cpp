@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/algorithm_tuner.h"
 #include "engine/graph_shapes.h"
 #include "engine/host_evaluation.h"
 #include "engine/reduced_precision.h"
@@ -155,6 +156,9 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
     def.summary.float_nodes = precision.float_nodes;
     def.summary.precision_casts = precision.casts;
     def.graph = std::move(graph);
+    // Note [Build-time tuning] (kernels/algorithm_selector.h): on a GPU, time the GEMMs' and
+    // convolutions' candidate algorithms at the opt shapes.
+    tune_algorithms(def, progress, 0.86, 0.99);
     report("done", 1.0);
     return def;
   } catch (Error& e) {

@@ -1,5 +1,7 @@
-// The builder: ONNX model -> EngineDefinition (import, check, optimize, resolve shape ranges).
-// Needs no GPU: GPU kernels are prepared per shape when a context plans (shape_plan.h).
+// The builder: ONNX model -> EngineDefinition (import, check, optimize, resolve shape ranges,
+// tune). Needs no GPU: GPU kernels are prepared per shape when a context plans (shape_plan.h);
+// on a GPU the build also times the library algorithms of GEMMs and convolutions at the opt
+// shapes (algorithm_tuner.h) unless BuildOptions::tuning is off.
 #pragma once
 
 #include <string>

@@ -106,6 +106,13 @@ std::string Engine::describe(bool with_gpu_plan) const {
   out << "weights: " << def.summary.weight_bytes << " bytes\n";
   out << "precision: " << precision_name(def.options.precision)
       << (def.options.allow_tf32 ? " (TF32 allowed for float32 math)" : "") << "\n";
+  if (def.algorithms.choices.empty()) {
+    out << "tuning: " << (def.summary.tuning.status.empty() ? "none" : def.summary.tuning.status)
+        << "\n";
+  } else {
+    out << "tuned algorithms: " << def.algorithms.choices.size() << " distinct problems for "
+        << def.algorithms.environment.to_string() << "\n";
+  }
   if (with_gpu_plan && cuda::device_count() > 0) {
     std::vector<ir::Shape> opt;
     for (const TensorInfo& in : def.inputs) opt.push_back(in.range.opt);

@@ -25,9 +25,20 @@ std::shared_ptr<const ShapePlan> EngineState::plan_for(
   if (!planning_cublaslt_) planning_cublaslt_ = kernels::CublasLtHandle::create();
   if (!planning_cudnn_) planning_cudnn_ = kernels::CudnnHandle::create();
   const ops::LibraryHandles planning{planning_cublaslt_.get(), planning_cudnn_.get()};
-  auto plan = std::make_shared<const ShapePlan>(definition, weights, input_shapes, planning);
+  if (!algorithms_) {
+    algorithms_ = std::make_unique<StoredAlgorithms>(definition.algorithms,
+                                                     kernels::current_tuning_environment());
+  }
+  auto plan = std::make_shared<const ShapePlan>(definition, weights, input_shapes, planning,
+                                                algorithms_.get());
   plans_.emplace(input_shapes, plan);
   return plan;
+}
+
+EngineState::AlgorithmUse EngineState::algorithm_use() const {
+  std::lock_guard lock(mutex_);
+  if (!algorithms_) return {};
+  return {algorithms_->applicable(), algorithms_->used(), algorithms_->rejected_count()};
 }
 
 void check_input_shape(const TensorInfo& info, const ir::Shape& shape) {

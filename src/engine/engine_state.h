@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/algorithm_tuner.h"
 #include "engine/engine_definition.h"
 #include "engine/shape_plan.h"
 #include "kernels/library_handles.h"
@@ -22,6 +23,14 @@ struct EngineState {
   //! The plan for these input shapes (engine input order), made on first use and cached.
   std::shared_ptr<const ShapePlan> plan_for(const std::vector<ir::Shape>& input_shapes) const;
 
+  //! How the plans made so far used the definition's tuned algorithms.
+  struct AlgorithmUse {
+    bool applicable = false;  //!< tuned in this environment (else all ignored)
+    size_t used = 0;          //!< stored choices the plans took
+    size_t rejected = 0;      //!< stored choices the libraries refused (heuristic instead)
+  };
+  AlgorithmUse algorithm_use() const;
+
  private:
   const DeviceWeights& weights_locked() const;
 
@@ -29,6 +38,7 @@ struct EngineState {
   mutable std::unique_ptr<DeviceWeights> weights_;
   mutable kernels::CublasLtHandle planning_cublaslt_;
   mutable kernels::CudnnHandle planning_cudnn_;
+  mutable std::unique_ptr<StoredAlgorithms> algorithms_;
   mutable std::map<std::vector<ir::Shape>, std::shared_ptr<const ShapePlan>> plans_;
 };
 

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "engine/binary_io.h"
+#include "engine/timing_cache.h"
 #include "rill/version.h"
 
 namespace rill::engine {
@@ -150,6 +151,29 @@ TensorInfo get_tensor_info(BinaryReader& r) {
   return info;
 }
 
+// The build's warnings are for the build's output, not the plan.
+void put_tuning_summary(BinaryWriter& w, const TuningSummary& t) {
+  w.put<uint8_t>(t.ran ? 1 : 0);
+  w.put_string(t.status);
+  w.put_string(t.device);
+  for (size_t count : {t.layers, t.problems, t.timed, t.cache_hits, t.launches}) {
+    w.put<uint64_t>(count);
+  }
+  w.put<double>(t.seconds);
+}
+
+TuningSummary get_tuning_summary(BinaryReader& r) {
+  TuningSummary t;
+  t.ran = r.get<uint8_t>() != 0;
+  t.status = r.get_string();
+  t.device = r.get_string();
+  for (size_t* count : {&t.layers, &t.problems, &t.timed, &t.cache_hits, &t.launches}) {
+    *count = r.get<uint64_t>();
+  }
+  t.seconds = r.get<double>();
+  return t;
+}
+
 template <class T>
 void put_header_field(std::vector<std::byte>& out, size_t offset, T value) {
   std::memcpy(out.data() + offset, &value, sizeof(T));
@@ -174,6 +198,7 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   w.put<uint8_t>(def.options.allow_tf32 ? 1 : 0);
   w.put<uint8_t>(def.options.optimize ? 1 : 0);
   w.put<uint8_t>(def.options.nvtx_layers ? 1 : 0);
+  w.put<uint8_t>(def.options.tuning ? 1 : 0);
   w.put<uint64_t>(def.options.shapes.size());
   for (const auto& [name, range] : def.options.shapes) {
     w.put_string(name);
@@ -187,6 +212,7 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   w.put<uint64_t>(def.summary.half_nodes);
   w.put<uint64_t>(def.summary.float_nodes);
   w.put<uint64_t>(def.summary.precision_casts);
+  put_tuning_summary(w, def.summary.tuning);
   w.put<uint64_t>(def.summary.op_counts.size());
   for (const auto& [op, count] : def.summary.op_counts) {
     w.put_string(op);
@@ -226,6 +252,9 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
       put_attribute(w, value);
     }
   }
+  // Tuned algorithms (Note [Build-time tuning] in kernels/algorithm_selector.h).
+  put_environment(w, def.algorithms.environment);
+  put_choices(w, def.algorithms.choices);
 
   const std::vector<std::byte>& payload = w.bytes();
   std::vector<std::byte> file(kHeaderBytes);
@@ -273,6 +302,7 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.options.allow_tf32 = r.get<uint8_t>() != 0;
   def.options.optimize = r.get<uint8_t>() != 0;
   def.options.nvtx_layers = r.get<uint8_t>() != 0;
+  def.options.tuning = r.get<uint8_t>() != 0;
   for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
     std::string name = r.get_string();
     def.options.shapes[name] = get_range(r);
@@ -284,6 +314,7 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.summary.half_nodes = r.get<uint64_t>();
   def.summary.float_nodes = r.get<uint64_t>();
   def.summary.precision_casts = r.get<uint64_t>();
+  def.summary.tuning = get_tuning_summary(r);
   for (uint64_t i = 0, n = r.get_count(16); i < n; ++i) {
     std::string op = r.get_string();
     def.summary.op_counts[op] = r.get<uint64_t>();
@@ -316,7 +347,9 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
     }
     g.nodes.push_back(std::move(node));
   }
-  if (r.remaining() != 0) r.fail("trailing bytes after the graph");
+  def.algorithms.environment = get_environment(r);
+  def.algorithms.choices = get_choices(r);
+  if (r.remaining() != 0) r.fail("trailing bytes after the tuned algorithms");
   try {
     g.validate();
   } catch (Error& e) {

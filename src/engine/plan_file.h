@@ -7,7 +7,8 @@
 //   offset 16  u64      payload size in bytes
 //   offset 24  u64      FNV-1a 64 checksum of the payload
 //   offset 32  payload: rill version string, build options, summary, graph (inputs, outputs,
-//              value info, initializers with their bytes, nodes with attributes)
+//              value info, initializers with their bytes, nodes with attributes), then the
+//              tuned algorithms (environment and choices, as the timing cache stores them)
 // A file with another magic, another version, a short payload or a checksum mismatch is
 // rejected with kPlanFile before anything is parsed; parsing itself is bounds-checked.
 #pragma once
@@ -21,7 +22,8 @@
 
 namespace rill::engine {
 
-inline constexpr uint32_t kPlanFormatVersion = 2;  // 2: BuildOptions::precision
+// 2: BuildOptions::precision; 3: tuned algorithms and the tuning summary.
+inline constexpr uint32_t kPlanFormatVersion = 3;
 
 std::vector<std::byte> serialize_plan(const EngineDefinition& definition);
 EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::string& origin);

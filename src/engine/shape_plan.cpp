@@ -51,7 +51,7 @@ DeviceWeights::DeviceWeights(const ir::Graph& graph, int device_index) : device(
 
 ShapePlan::ShapePlan(const EngineDefinition& definition, const DeviceWeights& weights,
                      const std::vector<ir::Shape>& input_shapes,
-                     const ops::LibraryHandles& planning)
+                     const ops::LibraryHandles& planning, kernels::AlgorithmSelector* algorithms)
     : weights_(weights),
       input_shapes_(input_shapes),
       nvtx_layers_(definition.options.nvtx_layers) {
@@ -103,7 +103,8 @@ ShapePlan::ShapePlan(const EngineDefinition& definition, const DeviceWeights& we
     }
     try {
       step.kernel = facts.def->prepare_gpu(ops::GpuPrepareContext{
-          node, in_descs, constants, out_descs, planning, definition.options.allow_tf32});
+          node, in_descs, constants, out_descs, planning, definition.options.allow_tf32,
+          algorithms});
     } catch (Error& e) {
       if (e.context_value("node").empty()) e.add_context("node", node.name).add_context("op", node.op_type);
       throw;

@@ -47,8 +47,10 @@ struct Bindings {
 class ShapePlan {
  public:
   //! Plans `definition` for `input_shapes` (engine input order) on the current device.
+  //! `algorithms` (may be null) supplies the engine's tuned library algorithms.
   ShapePlan(const EngineDefinition& definition, const DeviceWeights& weights,
-            const std::vector<ir::Shape>& input_shapes, const ops::LibraryHandles& planning);
+            const std::vector<ir::Shape>& input_shapes, const ops::LibraryHandles& planning,
+            kernels::AlgorithmSelector* algorithms = nullptr);
 
   //! Launches every kernel on `stream`, then copies outputs that no kernel writes directly (an
   //! output that is a reshaped input, a constant, ...). No allocation, no host sync.

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "kernels/library_check.h"
+#include "kernels/tuning_bench.h"
 
 namespace rill::kernels {
 
@@ -122,7 +125,31 @@ void check_aligned(const void* pointer, size_t alignment, const char* operand) {
   }
 }
 
+const char* epilogue_name(MatmulEpilogue epilogue) {
+  switch (epilogue) {
+    case MatmulEpilogue::kNone: return "none";
+    case MatmulEpilogue::kRelu: return "relu";
+    case MatmulEpilogue::kBias: return "bias";
+    case MatmulEpilogue::kReluBias: return "bias_relu";
+    case MatmulEpilogue::kGelu: return "gelu";
+    case MatmulEpilogue::kGeluBias: return "bias_gelu";
+  }
+  return "?";
+}
+
 }  // namespace
+
+std::string tuning_key(const MatmulProblem& p) {
+  // alpha does not change which algorithm is fastest; whether C is read (beta != 0) does.
+  return "cublaslt_matmul " + std::string(dtype_name(p.dtype)) + " m=" + std::to_string(p.m) +
+         " n=" + std::to_string(p.n) + " k=" + std::to_string(p.k) +
+         " batch=" + std::to_string(p.batch) + " strides=" + std::to_string(p.stride_a) + "," +
+         std::to_string(p.stride_b) + "," + std::to_string(p.stride_d) +
+         " trans=" + std::to_string(int{p.trans_a}) + std::to_string(int{p.trans_b}) +
+         " beta=" + (p.beta != 0.0f ? "1" : "0") + " epilogue=" + epilogue_name(p.epilogue) +
+         " tf32=" + std::to_string(int{p.allow_tf32}) +
+         " align=" + std::to_string(required_alignment(p));
+}
 
 struct CublasLtMatmul::Layouts {
   LayoutPtr a;  // cuBLASLt's A: our B
@@ -134,7 +161,8 @@ CublasLtMatmul::CublasLtMatmul(CublasLtMatmul&&) noexcept = default;
 CublasLtMatmul& CublasLtMatmul::operator=(CublasLtMatmul&&) noexcept = default;
 CublasLtMatmul::~CublasLtMatmul() = default;
 
-CublasLtMatmul CublasLtMatmul::plan(cublasLtHandle_t handle, const MatmulProblem& p) {
+CublasLtMatmul CublasLtMatmul::plan(cublasLtHandle_t handle, const MatmulProblem& p,
+                                    AlgorithmSelector* selector) {
   if (p.m <= 0 || p.n <= 0 || p.k <= 0 || p.batch <= 0) {
     throw Error(ErrorKind::kInternal, "cuBLASLt matmul planned with an empty dimension",
                 {{"problem", problem_string(p)}});
@@ -172,30 +200,106 @@ CublasLtMatmul CublasLtMatmul::plan(cublasLtHandle_t handle, const MatmulProblem
           cublasLtMatmulPreferenceSetAttribute(raw_pref, attr, &alignment, sizeof(alignment)));
     }
 
+    std::string key;
+    if (selector != nullptr) {
+      key = tuning_key(p);
+      if (const AlgorithmChoice* stored = selector->find(key)) {
+        if (plan.restore(handle, &desc, *stored)) return plan;
+        selector->rejected(key);
+      }
+    }
+
     std::array<cublasLtMatmulHeuristicResult_t, 8> results{};
     int returned = 0;
     RILL_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(
         handle, &desc, plan.layouts_->a.get(), plan.layouts_->b.get(), plan.layouts_->d.get(),
         plan.layouts_->d.get(), raw_pref, static_cast<int>(results.size()), results.data(),
         &returned));
-    const cublasLtMatmulHeuristicResult_t* chosen = nullptr;
+    std::vector<cublasLtMatmulHeuristicResult_t> candidates;
     for (int i = 0; i < returned; ++i) {
-      if (results[i].state == CUBLAS_STATUS_SUCCESS) {
-        chosen = &results[i];
-        break;
-      }
+      if (results[i].state == CUBLAS_STATUS_SUCCESS) candidates.push_back(results[i]);
     }
-    if (chosen == nullptr) {
+    if (candidates.empty()) {
       throw Error(ErrorKind::kCublas, "CUBLAS_STATUS_NOT_SUPPORTED",
                   {{"call", "cublasLtMatmulAlgoGetHeuristic returned no algorithm"}});
     }
-    plan.algo_ = chosen->algo;
-    plan.workspace_bytes_ = chosen->workspaceSize;
+    plan.algo_ = candidates.front().algo;
+    plan.workspace_bytes_ = candidates.front().workspaceSize;
+    if (selector != nullptr && selector->bench() != nullptr) {
+      plan.tune(handle, candidates, *selector->bench(), *selector, key);
+    }
   } catch (Error& e) {
     e.add_context("matmul", problem_string(p));
     throw;
   }
   return plan;
+}
+
+bool CublasLtMatmul::restore(cublasLtHandle_t handle, cublasLtMatmulDescOpaque_t* desc,
+                             const AlgorithmChoice& choice) {
+  cublasLtMatmulAlgo_t algo{};
+  if (choice.algorithm.size() != sizeof(algo)) return false;
+  std::memcpy(&algo, choice.algorithm.data(), sizeof(algo));
+  cublasLtMatmulHeuristicResult_t result{};
+  // Another GPU or cuBLASLt may not run the stored configuration: the check says so, and the
+  // caller falls back to the heuristic rather than failing.
+  const cublasStatus_t status =
+      cublasLtMatmulAlgoCheck(handle, desc, layouts_->a.get(), layouts_->b.get(), layouts_->d.get(),
+                              layouts_->d.get(), &algo, &result);
+  if (status != CUBLAS_STATUS_SUCCESS || result.workspaceSize > kMaxWorkspaceBytes) return false;
+  algo_ = algo;
+  workspace_bytes_ = result.workspaceSize;
+  tuned_ = true;
+  return true;
+}
+
+void CublasLtMatmul::tune(cublasLtHandle_t handle,
+                          const std::vector<cublasLtMatmulHeuristicResult_t>& candidates,
+                          TuningBench& bench, AlgorithmSelector& selector, const std::string& key) {
+  const MatmulProblem& p = problem_;
+  const size_t element = dtype_size(p.dtype);
+  const auto span = [&](int64_t stride, int64_t matrix) {
+    return static_cast<size_t>((p.batch - 1) * stride + matrix) * element;
+  };
+  const size_t count = std::min(candidates.size(), static_cast<size_t>(bench.max_candidates()));
+  size_t workspace = 0;
+  for (size_t i = 0; i < count; ++i) workspace = std::max(workspace, candidates[i].workspaceSize);
+  const std::vector<void*> buffers =
+      bench.buffers({span(p.stride_a, p.m * p.k), span(p.stride_b, p.k * p.n),
+                     span(p.stride_d, p.m * p.n), static_cast<size_t>(p.n) * element, workspace});
+  float best_ms = 0.0f;
+  size_t best = count;
+  for (size_t i = 0; i < count; ++i) {
+    algo_ = candidates[i].algo;
+    workspace_bytes_ = candidates[i].workspaceSize;
+    try {
+      // C is D (accumulated in place when beta is non-zero), as Gemm runs it.
+      const float ms = bench.time([&](cudaStream_t stream) {
+        run(handle, buffers[0], buffers[1], buffers[2], buffers[2], buffers[3], buffers[4], stream);
+      });
+      if (best == count || ms < best_ms) {
+        best = i;
+        best_ms = ms;
+      }
+    } catch (const Error&) {
+      // A candidate the library offered but would not launch is no candidate.
+    }
+  }
+  if (best == count) {
+    // None ran: keep the heuristic's first pick, untuned, and store nothing.
+    algo_ = candidates.front().algo;
+    workspace_bytes_ = candidates.front().workspaceSize;
+    return;
+  }
+  algo_ = candidates[best].algo;
+  workspace_bytes_ = candidates[best].workspaceSize;
+  AlgorithmChoice choice;
+  choice.algorithm.resize(sizeof(algo_));
+  std::memcpy(choice.algorithm.data(), &algo_, sizeof(algo_));
+  choice.milliseconds = best_ms;
+  choice.candidates = static_cast<uint32_t>(count);
+  selector.tuned(key, std::move(choice));
+  tuned_ = true;
 }
 
 std::string CublasLtMatmul::describe() const {
@@ -214,6 +318,7 @@ std::string CublasLtMatmul::describe() const {
   if (p.epilogue == MatmulEpilogue::kGelu || p.epilogue == MatmulEpilogue::kGeluBias) {
     text += " +gelu_tanh";
   }
+  if (tuned_) text += ", tuned";
   return text;
 }
 

@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <cublasLt.h>
 #include <cuda_runtime_api.h>
 
+#include "kernels/algorithm_selector.h"
 #include "rill/dtype.h"
 
 namespace rill::kernels {
@@ -50,14 +52,22 @@ struct MatmulProblem {
   size_t pointer_alignment = 256;
 };
 
+//! The key a tuned algorithm for `problem` is stored under (Note [Build-time tuning]):
+//! "cublaslt_matmul fp16 m=128 n=3072 k=768 ...", every field the choice depends on.
+std::string tuning_key(const MatmulProblem& problem);
+
 class CublasLtMatmul {
  public:
   //! Largest workspace a plan asks for.
   static constexpr size_t kMaxWorkspaceBytes = size_t{32} << 20;
 
-  //! Validates the problem and picks the algorithm with cublasLtMatmulAlgoGetHeuristic. Throws
-  //! kUnsupported for a dtype without a path, kCublas when no algorithm fits.
-  static CublasLtMatmul plan(cublasLtHandle_t handle, const MatmulProblem& problem);
+  //! Validates the problem and picks the algorithm: `selector`'s stored choice when cuBLASLt
+  //! accepts it (cublasLtMatmulAlgoCheck), else the fastest of the heuristic's candidates timed
+  //! on the selector's bench, else the first result of cublasLtMatmulAlgoGetHeuristic (Note
+  //! [Build-time tuning]). Throws kUnsupported for a dtype without a path, kCublas when no
+  //! algorithm fits.
+  static CublasLtMatmul plan(cublasLtHandle_t handle, const MatmulProblem& problem,
+                             AlgorithmSelector* selector = nullptr);
 
   CublasLtMatmul(CublasLtMatmul&&) noexcept;
   CublasLtMatmul& operator=(CublasLtMatmul&&) noexcept;
@@ -65,7 +75,9 @@ class CublasLtMatmul {
 
   size_t workspace_bytes() const noexcept { return workspace_bytes_; }
   const MatmulProblem& problem() const noexcept { return problem_; }
-  //! "cublasLt sgemm 1024x3072x768 batch 1 +bias+relu".
+  //! True when the algorithm came from tuning (timed now or a stored choice).
+  bool tuned() const noexcept { return tuned_; }
+  //! "cublasLt sgemm 1024x3072x768 batch 1 +bias+relu" (", tuned" when tuned()).
   std::string describe() const;
 
   //! Enqueues the matmul on `stream`. `c` may equal `d` (in-place accumulate); `c` is ignored
@@ -77,11 +89,18 @@ class CublasLtMatmul {
  private:
   struct Layouts;
   CublasLtMatmul() = default;
+  // Takes a stored choice when cuBLASLt accepts it for this problem.
+  bool restore(cublasLtHandle_t handle, cublasLtMatmulDescOpaque_t* desc,
+               const AlgorithmChoice& choice);
+  // Times up to bench.max_candidates() of `candidates`, keeps the fastest and reports it.
+  void tune(cublasLtHandle_t handle, const std::vector<cublasLtMatmulHeuristicResult_t>& candidates,
+            TuningBench& bench, AlgorithmSelector& selector, const std::string& key);
 
   MatmulProblem problem_;
   std::unique_ptr<Layouts> layouts_;
   cublasLtMatmulAlgo_t algo_{};
   size_t workspace_bytes_ = 0;
+  bool tuned_ = false;
 };
 
 }  // namespace rill::kernels

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "cuda/check.h"
+#include "kernels/bias_activation.cuh"
 #include "kernels/library_check.h"
+#include "kernels/tuning_bench.h"
 
 namespace rill::kernels {
 
@@ -144,43 +146,143 @@ bool accurate_enough(cudnnConvolutionBwdDataAlgo_t algo) {
          algo != CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
 }
 
-// Picks the first (fastest by cuDNN's estimate) result that succeeded, fits the workspace cap,
-// uses no tensor-op math when TF32 is off, and is accurate enough; `fallback` when none
-// qualifies. cuDNN's heuristics report FP32 results as CUDNN_DEFAULT_MATH even on an FMA
-// descriptor, so only tensor-op math is rejected, and the chosen result runs with FMA math
-// forced (as PyTorch does with allow_tf32 off). Half data (Note [Half-precision convolutions])
-// takes tensor-op results with the math type the heuristics give, still skipping FFT and
-// non-fused Winograd. When `preferred` is given, the first qualifying result it accepts wins over
+// Whether a heuristic result may run: it succeeded, fits the workspace cap, uses no tensor-op
+// math when TF32 is off, and is accurate enough. cuDNN's heuristics report FP32 results as
+// CUDNN_DEFAULT_MATH even on an FMA descriptor, so only tensor-op math is rejected, and finish()
+// forces FMA math on the chosen result (as PyTorch does with allow_tf32 off). Half data (Note
+// [Half-precision convolutions]) takes tensor-op results with the math type the heuristics give,
+// still skipping FFT and non-fused Winograd.
+template <class Perf>
+bool qualifies(const Perf& r, const ConvShape& s, size_t max_workspace) {
+  if (r.status != CUDNN_STATUS_SUCCESS || r.memory > max_workspace) return false;
+  if (is_half(s.dtype)) return accurate_enough(r.algo);
+  if (s.allow_tf32) return true;
+  const bool tensor_op =
+      r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+  return !tensor_op && accurate_enough(r.algo);
+}
+
+template <class Perf>
+Perf finish(Perf chosen, const ConvShape& s) {
+  if (!is_half(s.dtype) && !s.allow_tf32) chosen.mathType = CUDNN_FMA_MATH;
+  return chosen;
+}
+
+// Picks the first (fastest by cuDNN's estimate) qualifying result; `fallback` when none
+// qualifies. When `preferred` is given, the first qualifying result it accepts wins over
 // earlier ones (half data only: a fusable algorithm saves the epilogue's pass over Y).
 template <class Perf, class Algo, class Prefer>
 Perf choose(const Perf* results, int count, const ConvShape& s, size_t max_workspace, Algo fallback,
             Prefer&& preferred) {
-  const bool half = is_half(s.dtype);
-  auto qualifies = [&](const Perf& r) {
-    if (r.status != CUDNN_STATUS_SUCCESS || r.memory > max_workspace) return false;
-    if (half) return accurate_enough(r.algo);
-    if (s.allow_tf32) return true;
-    const bool tensor_op =
-        r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    return !tensor_op && accurate_enough(r.algo);
-  };
-  auto finish = [&](Perf chosen) {
-    if (!half && !s.allow_tf32) chosen.mathType = CUDNN_FMA_MATH;
-    return chosen;
-  };
-  if (half) {
+  if (is_half(s.dtype)) {
     for (int i = 0; i < count; ++i) {
-      if (qualifies(results[i]) && preferred(results[i].algo)) return finish(results[i]);
+      if (qualifies(results[i], s, max_workspace) && preferred(results[i].algo)) {
+        return finish(results[i], s);
+      }
     }
   }
   for (int i = 0; i < count; ++i) {
-    if (qualifies(results[i])) return finish(results[i]);
+    if (qualifies(results[i], s, max_workspace)) return finish(results[i], s);
   }
   Perf r{};
   r.algo = fallback;
   r.status = CUDNN_STATUS_SUCCESS;
   r.mathType = base_math(s);
   return r;
+}
+
+// A cuDNN choice as bytes (Note [Build-time tuning]): the algorithm and the math type the
+// heuristics reported for it (before finish()), two little-endian int32s.
+template <class Perf>
+AlgorithmChoice encode_choice(const Perf& r, float ms, size_t candidates) {
+  AlgorithmChoice choice;
+  for (int32_t v : {static_cast<int32_t>(r.algo), static_cast<int32_t>(r.mathType)}) {
+    for (int b = 0; b < 4; ++b) choice.algorithm.push_back(static_cast<uint8_t>(v >> (8 * b)));
+  }
+  choice.milliseconds = ms;
+  choice.candidates = static_cast<uint32_t>(candidates);
+  return choice;
+}
+
+// The heuristic result a stored choice names, when it is among this GPU's results and may run
+// here; null otherwise. Matching against the heuristics' own list (rather than trusting the
+// enum) means a choice from another GPU or cuDNN never reaches a launch it cannot do.
+template <class Perf>
+const Perf* find_stored(const AlgorithmChoice& choice, const std::vector<Perf>& results,
+                        int returned, const ConvShape& s, size_t max_workspace) {
+  if (choice.algorithm.size() != 8) return nullptr;
+  int32_t fields[2] = {0, 0};
+  for (int f = 0; f < 2; ++f) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= uint32_t{choice.algorithm[4 * f + b]} << (8 * b);
+    fields[f] = static_cast<int32_t>(v);
+  }
+  for (int i = 0; i < returned; ++i) {
+    const Perf& r = results[static_cast<size_t>(i)];
+    if (static_cast<int32_t>(r.algo) == fields[0] &&
+        static_cast<int32_t>(r.mathType) == fields[1] && qualifies(r, s, max_workspace)) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+// Up to `limit` qualifying results, in the heuristics' order.
+template <class Perf>
+std::vector<Perf> tuning_candidates(const std::vector<Perf>& results, int returned,
+                                    const ConvShape& s, size_t max_workspace, int limit) {
+  std::vector<Perf> candidates;
+  for (int i = 0; i < returned && static_cast<int>(candidates.size()) < limit; ++i) {
+    if (qualifies(results[static_cast<size_t>(i)], s, max_workspace)) {
+      candidates.push_back(results[static_cast<size_t>(i)]);
+    }
+  }
+  return candidates;
+}
+
+constexpr size_t kUnusable = std::numeric_limits<size_t>::max();
+
+// The workspace each candidate needs with the math type it will run with (the heuristics'
+// figure is for the math type they report), or kUnusable when cuDNN refuses to size it or it
+// exceeds the cap.
+template <class Perf, class Configure>
+std::vector<size_t> workspace_needs(const std::vector<Perf>& candidates, size_t cap,
+                                    Configure&& configure) {
+  std::vector<size_t> needs;
+  for (const Perf& candidate : candidates) {
+    try {
+      const size_t need = configure(candidate);
+      needs.push_back(need <= cap ? need : kUnusable);
+    } catch (const Error&) {
+      needs.push_back(kUnusable);
+    }
+  }
+  return needs;
+}
+
+// The largest usable need, or kUnusable when no candidate is usable.
+size_t largest_need(const std::vector<size_t>& needs) {
+  size_t largest = kUnusable;
+  for (size_t need : needs) {
+    if (need != kUnusable) largest = largest == kUnusable ? need : std::max(largest, need);
+  }
+  return largest;
+}
+
+size_t volume(const std::array<int64_t, 3>& dims) {
+  return static_cast<size_t>(dims[0] * dims[1] * dims[2]);
+}
+
+const char* fusion_name(ConvFusion fusion) {
+  switch (fusion) {
+    case ConvFusion::kNone:
+      return "none";
+    case ConvFusion::kBiasRelu:
+      return "bias_relu";
+    case ConvFusion::kBiasIdentity:
+      return "bias";
+  }
+  return "?";
 }
 
 const char* fwd_algo_name(int algo) {
@@ -234,13 +336,38 @@ CudnnConvForward::CudnnConvForward(CudnnConvForward&&) noexcept = default;
 CudnnConvForward& CudnnConvForward::operator=(CudnnConvForward&&) noexcept = default;
 CudnnConvForward::~CudnnConvForward() = default;
 
+namespace {
+
+// cudnnConvolutionBiasActivationForward supports RELU with any algorithm and IDENTITY only with
+// IMPLICIT_PRECOMP_GEMM. It can still answer NOT_SUPPORTED for other algorithms at run time,
+// where there is no way back; the GEMM-based ones are safe. Half data keeps to
+// IMPLICIT_PRECOMP_GEMM, the one algorithm documented for every fused configuration.
+bool fusable(cudnnConvolutionFwdAlgo_t algo, ConvFusion fusion, bool half) {
+  return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+         (!half && fusion == ConvFusion::kBiasRelu &&
+          algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+}
+
+}  // namespace
+
+std::string tuning_key(const ConvShape& s, ConvFusion fusion, bool residual) {
+  return "cudnn_conv_fwd " + s.to_string() + " fusion=" + fusion_name(fusion) +
+         " residual=" + std::to_string(int{residual}) +
+         " tf32=" + std::to_string(int{s.allow_tf32});
+}
+
 CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s, ConvFusion fusion,
-                                        bool residual) {
+                                        bool residual, AlgorithmSelector* selector) {
   if (handle == nullptr) {
     throw Error(ErrorKind::kInternal, "cuDNN convolution planned without a cuDNN handle");
   }
   CudnnConvForward plan;
   plan.shape_ = s;
+  plan.fusion_ = fusion;
+  plan.residual_ = residual;
+  plan.relu_ = fusion == ConvFusion::kBiasRelu;
+  plan.y_bytes_ =
+      static_cast<size_t>(s.batch * s.out_channels) * volume(s.output) * dtype_size(s.dtype);
   plan.desc_ = std::make_unique<Descriptors>();
   Descriptors& d = *plan.desc_;
   try {
@@ -265,48 +392,30 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
     int returned = 0;
     RILL_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
         handle, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), count, &returned, results.data()));
-    // cudnnConvolutionBiasActivationForward supports RELU with any algorithm and IDENTITY only
-    // with IMPLICIT_PRECOMP_GEMM.
-    // cudnnConvolutionBiasActivationForward can still answer NOT_SUPPORTED for other algorithms
-    // at run time, where there is no way back; the GEMM-based ones are safe.
-    // Half data keeps to IMPLICIT_PRECOMP_GEMM, the one algorithm documented for every fused
-    // configuration.
-    const bool half = is_half(s.dtype);
-    const auto fusable = [fusion, half](cudnnConvolutionFwdAlgo_t algo) {
-      return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
-             (!half && fusion == ConvFusion::kBiasRelu &&
-              algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
-    };
-    const auto prefer = [&](cudnnConvolutionFwdAlgo_t algo) {
-      return fusion != ConvFusion::kNone && fusable(algo);
-    };
-    const cudnnConvolutionFwdAlgoPerf_t chosen =
-        choose(results.data(), returned, s, kMaxWorkspaceBytes,
-               CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, prefer);
-    RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), chosen.mathType));
-    plan.algo_ = chosen.algo;
-    RILL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x.get(), d.w.get(),
-                                                             d.conv.get(), d.y.get(), chosen.algo,
-                                                             &plan.workspace_bytes_));
 
-    plan.fused_ = fusable(chosen.algo) &&
-                  (fusion == ConvFusion::kBiasRelu || fusion == ConvFusion::kBiasIdentity);
-    plan.relu_ = fusion == ConvFusion::kBiasRelu;
-    plan.residual_ = residual;
-    plan.y_bytes_ =
-        static_cast<size_t>(s.batch * s.out_channels * s.output[0] * s.output[1] * s.output[2]) *
-        dtype_size(s.dtype);
-    if (plan.fused_) {
-      ConvShape bias_shape = s;
-      bias_shape.batch = 1;
-      d.bias = make_tensor(bias_shape, s.out_channels, {1, 1, 1});
-      cudnnActivationDescriptor_t raw = nullptr;
-      RILL_CUDNN_CHECK(cudnnCreateActivationDescriptor(&raw));
-      d.activation.reset(raw);
-      RILL_CUDNN_CHECK(cudnnSetActivationDescriptor(
-          raw, plan.relu_ ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
-          CUDNN_NOT_PROPAGATE_NAN, 0.0));
+    // Note [Build-time tuning]: a stored choice cuDNN still offers, else timed candidates.
+    if (selector != nullptr) {
+      const std::string key = tuning_key(s, fusion, residual);
+      if (const AlgorithmChoice* stored = selector->find(key)) {
+        if (const auto* r = find_stored(*stored, results, returned, s, kMaxWorkspaceBytes)) {
+          plan.configure(handle, finish(*r, s));
+          plan.tuned_ = true;
+          return plan;
+        }
+        selector->rejected(key);
+      }
+      if (TuningBench* bench = selector->bench()) {
+        const auto candidates =
+            tuning_candidates(results, returned, s, kMaxWorkspaceBytes, bench->max_candidates());
+        if (plan.tune(handle, candidates, *bench, *selector, key)) return plan;
+      }
     }
+    const bool half = is_half(s.dtype);
+    const auto prefer = [&](cudnnConvolutionFwdAlgo_t algo) {
+      return fusion != ConvFusion::kNone && fusable(algo, fusion, half);
+    };
+    plan.configure(handle, choose(results.data(), returned, s, kMaxWorkspaceBytes,
+                                  CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, prefer));
   } catch (Error& e) {
     e.add_context("conv", s.to_string());
     throw;
@@ -314,11 +423,90 @@ CudnnConvForward CudnnConvForward::plan(cudnnHandle_t handle, const ConvShape& s
   return plan;
 }
 
+void CudnnConvForward::configure(cudnnHandle_t handle,
+                                 const cudnnConvolutionFwdAlgoPerf_t& chosen) {
+  const ConvShape& s = shape_;
+  Descriptors& d = *desc_;
+  RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), chosen.mathType));
+  algo_ = chosen.algo;
+  RILL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
+      handle, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), chosen.algo, &workspace_bytes_));
+  fused_ = fusable(chosen.algo, fusion_, is_half(s.dtype)) &&
+           (fusion_ == ConvFusion::kBiasRelu || fusion_ == ConvFusion::kBiasIdentity);
+  if (fused_ && !d.bias) {
+    ConvShape bias_shape = s;
+    bias_shape.batch = 1;
+    d.bias = make_tensor(bias_shape, s.out_channels, {1, 1, 1});
+    cudnnActivationDescriptor_t raw = nullptr;
+    RILL_CUDNN_CHECK(cudnnCreateActivationDescriptor(&raw));
+    d.activation.reset(raw);
+    RILL_CUDNN_CHECK(
+        cudnnSetActivationDescriptor(raw, relu_ ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+                                     CUDNN_NOT_PROPAGATE_NAN, 0.0));
+  }
+}
+
+bool CudnnConvForward::tune(cudnnHandle_t handle,
+                            const std::vector<cudnnConvolutionFwdAlgoPerf_t>& candidates,
+                            TuningBench& bench, AlgorithmSelector& selector,
+                            const std::string& key) {
+  const ConvShape& s = shape_;
+  const std::vector<size_t> needs =
+      workspace_needs(candidates, kMaxWorkspaceBytes, [&](const auto& candidate) {
+        configure(handle, finish(candidate, s));
+        return workspace_bytes_;
+      });
+  const size_t workspace = largest_need(needs);
+  if (workspace == kUnusable) return false;
+  const size_t element = dtype_size(s.dtype);
+  const std::vector<void*> buffers = bench.buffers(
+      {static_cast<size_t>(s.batch * s.in_channels) * volume(s.input) * element,
+       static_cast<size_t>(s.out_channels * (s.in_channels / s.group)) * volume(s.kernel) * element,
+       static_cast<size_t>(s.out_channels) * element, y_bytes_, y_bytes_, workspace});
+  // A candidate that cannot fuse the requested bias and activation leaves them to the caller's
+  // bias_activation pass (ops/conv_gpu.cpp): timed here too, so that fused and unfused
+  // candidates are compared on the whole layer.
+  BiasActivationParams epilogue;
+  const size_t spatial = volume(s.output);
+  epilogue.outer = s.channels_last ? s.batch * static_cast<int64_t>(spatial) : s.batch;
+  epilogue.channels = s.out_channels;
+  epilogue.inner = s.channels_last ? 1 : static_cast<int64_t>(spatial);
+  epilogue.activation = relu_ ? Activation::kRelu : Activation::kNone;
+  float best_ms = 0.0f;
+  const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (needs[i] == kUnusable) continue;
+    const auto& candidate = candidates[i];
+    try {
+      configure(handle, finish(candidate, s));
+      const float ms = bench.time([&](cudaStream_t stream) {
+        const bool done = run(handle, buffers[0], buffers[1], buffers[2],
+                              residual_ ? buffers[3] : nullptr, buffers[4], buffers[5], stream);
+        if (!done && fusion_ != ConvFusion::kNone) {
+          launch_bias_activation(s.dtype, epilogue, buffers[4], buffers[2], buffers[4], stream);
+        }
+      });
+      if (best == nullptr || ms < best_ms) {
+        best = &candidate;
+        best_ms = ms;
+      }
+    } catch (const Error&) {
+      // A candidate cuDNN offered but would not run is no candidate.
+    }
+  }
+  if (best == nullptr) return false;
+  configure(handle, finish(*best, s));
+  tuned_ = true;
+  selector.tuned(key, encode_choice(*best, best_ms, candidates.size()));
+  return true;
+}
+
 std::string CudnnConvForward::describe() const {
   std::string text = std::string("cudnn conv ") + fwd_algo_name(algo_) + " " +
                      std::string(dtype_name(shape_.dtype)) + (shape_.channels_last ? " nhwc" : "");
   if (residual_) text += " +residual";
   if (fused_) text += relu_ ? " +bias+relu" : " +bias";
+  if (tuned_) text += ", tuned";
   return text;
 }
 
@@ -368,7 +556,12 @@ CudnnConvBackwardData::CudnnConvBackwardData(CudnnConvBackwardData&&) noexcept =
 CudnnConvBackwardData& CudnnConvBackwardData::operator=(CudnnConvBackwardData&&) noexcept = default;
 CudnnConvBackwardData::~CudnnConvBackwardData() = default;
 
-CudnnConvBackwardData CudnnConvBackwardData::plan(cudnnHandle_t handle, const ConvShape& s) {
+std::string tuning_key_backward_data(const ConvShape& s) {
+  return "cudnn_conv_bwd_data " + s.to_string() + " tf32=" + std::to_string(int{s.allow_tf32});
+}
+
+CudnnConvBackwardData CudnnConvBackwardData::plan(cudnnHandle_t handle, const ConvShape& s,
+                                                  AlgorithmSelector* selector) {
   if (handle == nullptr) {
     throw Error(ErrorKind::kInternal, "cuDNN convolution planned without a cuDNN handle");
   }
@@ -387,14 +580,26 @@ CudnnConvBackwardData CudnnConvBackwardData::plan(cudnnHandle_t handle, const Co
     int returned = 0;
     RILL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
         handle, d.w.get(), d.dy.get(), d.conv.get(), d.dx.get(), count, &returned, results.data()));
-    const cudnnConvolutionBwdDataAlgoPerf_t chosen =
-        choose(results.data(), returned, s, kMaxWorkspaceBytes, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
-               [](cudnnConvolutionBwdDataAlgo_t) { return false; });
-    RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), chosen.mathType));
-    plan.algo_ = chosen.algo;
-    RILL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
-        handle, d.w.get(), d.dy.get(), d.conv.get(), d.dx.get(), chosen.algo,
-        &plan.workspace_bytes_));
+    // Note [Build-time tuning], as in the forward plan.
+    if (selector != nullptr) {
+      const std::string key = tuning_key_backward_data(s);
+      if (const AlgorithmChoice* stored = selector->find(key)) {
+        if (const auto* r = find_stored(*stored, results, returned, s, kMaxWorkspaceBytes)) {
+          plan.configure(handle, finish(*r, s));
+          plan.tuned_ = true;
+          return plan;
+        }
+        selector->rejected(key);
+      }
+      if (TuningBench* bench = selector->bench()) {
+        const auto candidates =
+            tuning_candidates(results, returned, s, kMaxWorkspaceBytes, bench->max_candidates());
+        if (plan.tune(handle, candidates, *bench, *selector, key)) return plan;
+      }
+    }
+    plan.configure(handle, choose(results.data(), returned, s, kMaxWorkspaceBytes,
+                                  CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
+                                  [](cudnnConvolutionBwdDataAlgo_t) { return false; }));
   } catch (Error& e) {
     e.add_context("conv_transpose", s.to_string());
     throw;
@@ -402,9 +607,60 @@ CudnnConvBackwardData CudnnConvBackwardData::plan(cudnnHandle_t handle, const Co
   return plan;
 }
 
+void CudnnConvBackwardData::configure(cudnnHandle_t handle,
+                                      const cudnnConvolutionBwdDataAlgoPerf_t& chosen) {
+  Descriptors& d = *desc_;
+  RILL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), chosen.mathType));
+  algo_ = chosen.algo;
+  RILL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+      handle, d.w.get(), d.dy.get(), d.conv.get(), d.dx.get(), chosen.algo, &workspace_bytes_));
+}
+
+bool CudnnConvBackwardData::tune(cudnnHandle_t handle,
+                                 const std::vector<cudnnConvolutionBwdDataAlgoPerf_t>& candidates,
+                                 TuningBench& bench, AlgorithmSelector& selector,
+                                 const std::string& key) {
+  const ConvShape& s = shape_;
+  const std::vector<size_t> needs =
+      workspace_needs(candidates, kMaxWorkspaceBytes, [&](const auto& candidate) {
+        configure(handle, finish(candidate, s));
+        return workspace_bytes_;
+      });
+  const size_t workspace = largest_need(needs);
+  if (workspace == kUnusable) return false;
+  const size_t element = dtype_size(s.dtype);
+  const std::vector<void*> buffers = bench.buffers(
+      {static_cast<size_t>(s.batch * s.out_channels) * volume(s.output) * element,
+       static_cast<size_t>(s.out_channels * (s.in_channels / s.group)) * volume(s.kernel) * element,
+       static_cast<size_t>(s.batch * s.in_channels) * volume(s.input) * element, workspace});
+  float best_ms = 0.0f;
+  const cudnnConvolutionBwdDataAlgoPerf_t* best = nullptr;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (needs[i] == kUnusable) continue;
+    const auto& candidate = candidates[i];
+    try {
+      configure(handle, finish(candidate, s));
+      const float ms = bench.time([&](cudaStream_t stream) {
+        run(handle, buffers[0], buffers[1], buffers[2], buffers[3], stream);
+      });
+      if (best == nullptr || ms < best_ms) {
+        best = &candidate;
+        best_ms = ms;
+      }
+    } catch (const Error&) {
+      // A candidate cuDNN offered but would not run is no candidate.
+    }
+  }
+  if (best == nullptr) return false;
+  configure(handle, finish(*best, s));
+  tuned_ = true;
+  selector.tuned(key, encode_choice(*best, best_ms, candidates.size()));
+  return true;
+}
+
 std::string CudnnConvBackwardData::describe() const {
   return "cudnn conv backward-data algo " + std::to_string(algo_) + " " +
-         std::string(dtype_name(shape_.dtype));
+         std::string(dtype_name(shape_.dtype)) + (tuned_ ? ", tuned" : "");
 }
 
 void CudnnConvBackwardData::run(cudnnHandle_t handle, const void* dy, const void* w, void* dx,

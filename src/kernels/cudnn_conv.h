@@ -36,10 +36,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "kernels/algorithm_selector.h"
 #include "rill/dtype.h"
 
 namespace rill::kernels {
@@ -67,15 +69,21 @@ enum class ConvFusion {
   kBiasIdentity,  //!< Y = conv(X, W) + bias: fused only when the chosen algorithm allows it
 };
 
+//! The keys tuned algorithms are stored under (Note [Build-time tuning]).
+std::string tuning_key(const ConvShape& shape, ConvFusion fusion, bool residual);
+std::string tuning_key_backward_data(const ConvShape& shape);
+
 class CudnnConvForward {
  public:
   //! Largest workspace a plan accepts.
   static constexpr size_t kMaxWorkspaceBytes = size_t{256} << 20;
 
   //! `residual`: run() gets a Z of Y's shape to add before the activation
-  //! (Note [Fused residual convolutions]).
+  //! (Note [Fused residual convolutions]). The algorithm is `selector`'s stored choice when
+  //! cuDNN's heuristics still offer it for this problem, else the fastest candidate timed on the
+  //! selector's bench, else the heuristics' pick (Note [Build-time tuning]).
   static CudnnConvForward plan(cudnnHandle_t handle, const ConvShape& shape, ConvFusion fusion,
-                               bool residual = false);
+                               bool residual = false, AlgorithmSelector* selector = nullptr);
 
   CudnnConvForward(CudnnConvForward&&) noexcept;
   CudnnConvForward& operator=(CudnnConvForward&&) noexcept;
@@ -85,6 +93,8 @@ class CudnnConvForward {
   //! True when run() adds the bias (and applies relu) itself; false means the caller must.
   //! A planned residual is added by run() either way.
   bool fused() const noexcept { return fused_; }
+  //! True when the algorithm came from tuning (timed now or a stored choice).
+  bool tuned() const noexcept { return tuned_; }
   std::string describe() const;
 
   //! Y = conv(X, W) [+ Z when planned with residual] [+ bias, relu when fused()]. Binds `handle`
@@ -98,14 +108,21 @@ class CudnnConvForward {
  private:
   struct Descriptors;
   CudnnConvForward() = default;
+  // Sets the algorithm, its math type and workspace, and whether run() fuses.
+  void configure(cudnnHandle_t handle, const cudnnConvolutionFwdAlgoPerf_t& chosen);
+  // Times `candidates` and configures the fastest; false when none ran.
+  bool tune(cudnnHandle_t handle, const std::vector<cudnnConvolutionFwdAlgoPerf_t>& candidates,
+            TuningBench& bench, AlgorithmSelector& selector, const std::string& key);
 
   ConvShape shape_;
   std::unique_ptr<Descriptors> desc_;
   int algo_ = 0;
   size_t workspace_bytes_ = 0;
+  ConvFusion fusion_ = ConvFusion::kNone;
   bool fused_ = false;
   bool relu_ = false;
   bool residual_ = false;
+  bool tuned_ = false;
   size_t y_bytes_ = 0;  //!< for the unfused residual's copy of Z into Y
 };
 
@@ -114,13 +131,16 @@ class CudnnConvBackwardData {
  public:
   static constexpr size_t kMaxWorkspaceBytes = size_t{256} << 20;
 
-  static CudnnConvBackwardData plan(cudnnHandle_t handle, const ConvShape& shape);
+  //! Chooses the algorithm as CudnnConvForward::plan does.
+  static CudnnConvBackwardData plan(cudnnHandle_t handle, const ConvShape& shape,
+                                    AlgorithmSelector* selector = nullptr);
 
   CudnnConvBackwardData(CudnnConvBackwardData&&) noexcept;
   CudnnConvBackwardData& operator=(CudnnConvBackwardData&&) noexcept;
   ~CudnnConvBackwardData();
 
   size_t workspace_bytes() const noexcept { return workspace_bytes_; }
+  bool tuned() const noexcept { return tuned_; }
   std::string describe() const;
 
   //! dx (shape.input) from dy (shape.output) and w.
@@ -130,11 +150,15 @@ class CudnnConvBackwardData {
  private:
   struct Descriptors;
   CudnnConvBackwardData() = default;
+  void configure(cudnnHandle_t handle, const cudnnConvolutionBwdDataAlgoPerf_t& chosen);
+  bool tune(cudnnHandle_t handle, const std::vector<cudnnConvolutionBwdDataAlgoPerf_t>& candidates,
+            TuningBench& bench, AlgorithmSelector& selector, const std::string& key);
 
   ConvShape shape_;
   std::unique_ptr<Descriptors> desc_;
   int algo_ = 0;
   size_t workspace_bytes_ = 0;
+  bool tuned_ = false;
 };
 
 }  // namespace rill::kernels

@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "kernels/library_check.h"
+#include "kernels/tuning_bench.h"
 
 namespace rill::kernels {
 
@@ -153,7 +154,118 @@ const char* disqualified(const EngineNotes& notes, const ConvShape& s,
 
 bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
+// Binds the tensors' addresses and runs an execution plan (CudnnGraphConv::run, and tuning).
+void execute(cudnnHandle_t handle, const BackendDescriptor& plan, ConvEpilogue epilogue,
+             const void* x, const void* w, const void* bias, const void* z, void* y,
+             void* workspace, cudaStream_t stream) {
+  std::array<int64_t, 5> uids{};
+  std::array<void*, 5> pointers{};
+  int64_t count = 0;
+  auto add = [&](int64_t uid, const void* p) {
+    uids[static_cast<size_t>(count)] = uid;
+    pointers[static_cast<size_t>(count)] = const_cast<void*>(p);
+    ++count;
+  };
+  add(kX, x);
+  add(kW, w);
+  add(kY, y);
+  if (epilogue.bias) add(kBias, bias);
+  if (epilogue.residual) add(kZ, z);
+  BackendDescriptor pack = BackendDescriptor::create(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
+  pack.set_raw(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, count, uids.data())
+      .set_raw(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, count, pointers.data())
+      .set_raw(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, 1, &workspace);
+  pack.finalize();
+  RILL_CUDNN_CHECK(cudnnSetStream(handle, stream));
+  RILL_CUDNN_CHECK(cudnnBackendExecute(handle, plan.get(), pack.get()));
+}
+
+// A finalized execution plan for one engine configuration of the heuristics' list.
+struct Candidate {
+  int64_t position = -1;  // in the heuristics' results
+  int64_t engine = -1;    // the engine's global index
+  BackendDescriptor plan;
+  size_t workspace = 0;
+};
+
+// A graph-convolution choice as bytes (Note [Build-time tuning] in algorithm_selector.h): the
+// configuration's position in the heuristics' results and its engine's global index, two
+// little-endian int64s. The heuristics are deterministic for one graph, GPU and cuDNN (the
+// environment a stored choice is used in), and the engine index is checked on restore.
+AlgorithmChoice encode_choice(const Candidate& c, float ms, size_t candidates) {
+  AlgorithmChoice choice;
+  for (int64_t v : {c.position, c.engine}) {
+    for (int b = 0; b < 8; ++b) {
+      choice.algorithm.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));
+    }
+  }
+  choice.milliseconds = ms;
+  choice.candidates = static_cast<uint32_t>(candidates);
+  return choice;
+}
+
+bool decode_choice(const AlgorithmChoice& choice, int64_t* position, int64_t* engine) {
+  if (choice.algorithm.size() != 16) return false;
+  int64_t* fields[2] = {position, engine};
+  for (int f = 0; f < 2; ++f) {
+    uint64_t v = 0;
+    for (int b = 0; b < 8; ++b) {
+      v |= uint64_t{choice.algorithm[static_cast<size_t>(8 * f + b)]} << (8 * b);
+    }
+    *fields[f] = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+// Times `candidates` on `bench` and reports the fastest to `selector`: its index, or nullopt when
+// none ran.
+std::optional<size_t> tune(cudnnHandle_t handle, const ConvShape& s, ConvEpilogue epilogue,
+                           const std::vector<Candidate>& candidates, TuningBench& bench,
+                           AlgorithmSelector& selector, const std::string& key) {
+  if (candidates.empty()) return std::nullopt;
+  const size_t element = dtype_size(s.dtype);
+  const size_t y_bytes =
+      static_cast<size_t>(s.batch * s.out_channels * s.output[0] * s.output[1] * s.output[2]) *
+      element;
+  size_t workspace = 0;
+  for (const Candidate& c : candidates) workspace = std::max(workspace, c.workspace);
+  const std::vector<void*> buffers = bench.buffers(
+      {static_cast<size_t>(s.batch * s.in_channels * s.input[0] * s.input[1] * s.input[2]) *
+           element,
+       static_cast<size_t>(s.out_channels * (s.in_channels / s.group) * s.kernel[0] *
+                           s.kernel[1] * s.kernel[2]) *
+           element,
+       static_cast<size_t>(s.out_channels) * element, y_bytes, y_bytes, workspace});
+  std::optional<size_t> best;
+  float best_ms = 0.0f;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    try {
+      const float ms = bench.time([&](cudaStream_t stream) {
+        execute(handle, candidates[i].plan, epilogue, buffers[0], buffers[1], buffers[2],
+                buffers[3], buffers[4], buffers[5], stream);
+      });
+      if (!best || ms < best_ms) {
+        best = i;
+        best_ms = ms;
+      }
+    } catch (const Error&) {
+      // An engine that finalized but would not run is no candidate.
+    }
+  }
+  if (best) selector.tuned(key, encode_choice(candidates[*best], best_ms, candidates.size()));
+  return best;
+}
+
 }  // namespace
+
+std::string tuning_key(const ConvShape& s, ConvEpilogue epilogue,
+                       CudnnGraphConv::Policy policy) {
+  return "cudnn_graph_conv " + s.to_string() + " bias=" + std::to_string(int{epilogue.bias}) +
+         " residual=" + std::to_string(int{epilogue.residual}) +
+         " relu=" + std::to_string(int{epilogue.relu}) +
+         " rtc=" + std::to_string(int{policy.allow_runtime_compiled}) +
+         " tf32=" + std::to_string(int{s.allow_tf32});
+}
 
 bool CudnnGraphConv::enabled() { return std::strcmp(conv_mode(), "legacy") != 0; }
 
@@ -163,7 +275,7 @@ CudnnGraphConv::Policy CudnnGraphConv::policy_from_environment() {
 
 std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const ConvShape& s,
                                                    ConvEpilogue epilogue, Policy policy,
-                                                   std::string* why) {
+                                                   std::string* why, AlgorithmSelector* selector) {
   auto decline = [&](std::string reason) -> std::optional<CudnnGraphConv> {
     if (why != nullptr) *why = std::move(reason);
     return std::nullopt;
@@ -289,12 +401,13 @@ std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const C
     }
 
     std::string skipped;
-    for (int64_t i = 0; i < returned; ++i) {
+    // The configuration at `i` as a finalized plan, or nullopt (the reason added to `skipped`).
+    auto candidate_at = [&](int64_t i) -> std::optional<Candidate> {
       const BackendDescriptor& config = configs[static_cast<size_t>(i)];
       const EngineNotes notes = notes_of(config);
       if (const char* reason = disqualified(notes, s, policy)) {
         skipped += " engine " + std::to_string(notes.index) + ": " + reason + ";";
-        continue;
+        return std::nullopt;
       }
       BackendDescriptor plan = BackendDescriptor::create(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
 #pragma GCC diagnostic push
@@ -305,20 +418,63 @@ std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const C
       if (const cudnnStatus_t status = plan.try_finalize(); status != CUDNN_STATUS_SUCCESS) {
         skipped += " engine " + std::to_string(notes.index) + ": " + cudnnGetErrorString(status) +
                    ";";
-        continue;
+        return std::nullopt;
       }
       const int64_t workspace = plan.get_int64(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE);
       if (workspace < 0 || static_cast<size_t>(workspace) > kMaxWorkspaceBytes) {
         skipped += " engine " + std::to_string(notes.index) + ": workspace;";
-        continue;
+        return std::nullopt;
       }
-      conv.plan_ = std::move(plan);
-      conv.engine_index_ = notes.index;
-      conv.workspace_bytes_ = static_cast<size_t>(workspace);
+      return Candidate{i, notes.index, std::move(plan), static_cast<size_t>(workspace)};
+    };
+    auto adopt = [&](Candidate chosen, bool tuned) {
+      conv.plan_ = std::move(chosen.plan);
+      conv.engine_index_ = chosen.engine;
+      conv.workspace_bytes_ = chosen.workspace;
+      conv.tuned_ = tuned;
       keep.push_back(std::move(graph));
       keep.push_back(std::move(heuristics));
       for (BackendDescriptor& c : configs) keep.push_back(std::move(c));
-      return conv;
+    };
+
+    // Note [Build-time tuning]: a stored choice the heuristics still offer, else timed
+    // candidates, else the first that qualifies.
+    std::vector<Candidate> candidates;
+    if (selector != nullptr) {
+      const std::string key = tuning_key(s, epilogue, policy);
+      if (const AlgorithmChoice* stored = selector->find(key)) {
+        int64_t position = -1;
+        int64_t engine = -1;
+        if (decode_choice(*stored, &position, &engine) && position >= 0 && position < returned) {
+          std::optional<Candidate> c = candidate_at(position);
+          if (c && c->engine == engine) {
+            adopt(std::move(*c), true);
+            return conv;
+          }
+        }
+        selector->rejected(key);
+      }
+      if (TuningBench* bench = selector->bench()) {
+        for (int64_t i = 0; i < returned && static_cast<int>(candidates.size()) <
+                                                 bench->max_candidates(); ++i) {
+          if (std::optional<Candidate> c = candidate_at(i)) candidates.push_back(std::move(*c));
+        }
+        if (const std::optional<size_t> best =
+                tune(handle, s, epilogue, candidates, *bench, *selector, key)) {
+          adopt(std::move(candidates[*best]), true);
+          return conv;
+        }
+        if (!candidates.empty()) {
+          adopt(std::move(candidates.front()), false);
+          return conv;
+        }
+      }
+    }
+    for (int64_t i = 0; i < returned; ++i) {
+      if (std::optional<Candidate> c = candidate_at(i)) {
+        adopt(std::move(*c), false);
+        return conv;
+      }
     }
     return decline("no qualifying engine among " + std::to_string(returned) + ":" + skipped);
   } catch (Error& e) {
@@ -333,6 +489,7 @@ std::string CudnnGraphConv::describe() const {
   if (epilogue_.bias) text += " +bias";
   if (epilogue_.residual) text += " +residual";
   if (epilogue_.relu) text += " +relu";
+  if (tuned_) text += ", tuned";
   return text;
 }
 
@@ -342,27 +499,7 @@ bool CudnnGraphConv::run(cudnnHandle_t handle, const void* x, const void* w, con
       (epilogue_.residual && !aligned(z))) {
     return false;
   }
-  std::array<int64_t, 5> uids{};
-  std::array<void*, 5> pointers{};
-  int64_t count = 0;
-  auto add = [&](int64_t uid, const void* p) {
-    uids[static_cast<size_t>(count)] = uid;
-    pointers[static_cast<size_t>(count)] = const_cast<void*>(p);
-    ++count;
-  };
-  add(kX, x);
-  add(kW, w);
-  add(kY, y);
-  if (epilogue_.bias) add(kBias, bias);
-  if (epilogue_.residual) add(kZ, z);
-  cudnn::BackendDescriptor pack =
-      cudnn::BackendDescriptor::create(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
-  pack.set_raw(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, count, uids.data())
-      .set_raw(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, count, pointers.data())
-      .set_raw(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, 1, &workspace);
-  pack.finalize();
-  RILL_CUDNN_CHECK(cudnnSetStream(handle, stream));
-  RILL_CUDNN_CHECK(cudnnBackendExecute(handle, plan_.get(), pack.get()));
+  execute(handle, plan_, epilogue_, x, w, bias, z, y, workspace, stream);
   return true;
 }
 

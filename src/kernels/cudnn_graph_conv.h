@@ -39,6 +39,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "kernels/algorithm_selector.h"
 #include "kernels/cudnn_backend.h"
 #include "kernels/cudnn_conv.h"
 
@@ -56,13 +57,17 @@ class CudnnGraphConv {
   static constexpr size_t kMaxWorkspaceBytes = CudnnConvForward::kMaxWorkspaceBytes;
 
   //! The plan for `shape` with `epilogue`, or nullopt (with the reason in `why`) when no engine
-  //! qualifies (Note [Graph-API convolutions]) or the path is turned off.
+  //! qualifies (Note [Graph-API convolutions]) or the path is turned off. Of the qualifying
+  //! engine configurations it takes `selector`'s stored choice when the heuristics still offer
+  //! it, else the fastest of up to TuningBench::max_candidates() timed on the selector's bench,
+  //! else the first (Note [Build-time tuning] in algorithm_selector.h).
   struct Policy {
     bool allow_runtime_compiled = false;
   };
   static std::optional<CudnnGraphConv> plan(cudnnHandle_t handle, const ConvShape& shape,
                                             ConvEpilogue epilogue, Policy policy,
-                                            std::string* why);
+                                            std::string* why,
+                                            AlgorithmSelector* selector = nullptr);
   //! False when RILL_CUDNN_CONV=legacy.
   static bool enabled();
   //! The policy RILL_CUDNN_CONV asks for.
@@ -72,6 +77,8 @@ class CudnnGraphConv {
   CudnnGraphConv& operator=(CudnnGraphConv&&) noexcept = default;
 
   size_t workspace_bytes() const noexcept { return workspace_bytes_; }
+  //! True when the engine configuration came from tuning (timed now or a stored choice).
+  bool tuned() const noexcept { return tuned_; }
   std::string describe() const;
 
   //! Runs the graph on `stream` (binding `handle` to it). Returns false, having done nothing,
@@ -90,6 +97,11 @@ class CudnnGraphConv {
   cudnn::BackendDescriptor plan_;
   int64_t engine_index_ = -1;
   size_t workspace_bytes_ = 0;
+  bool tuned_ = false;
 };
+
+//! The key a tuned graph convolution is stored under (Note [Build-time tuning]).
+std::string tuning_key(const ConvShape& shape, ConvEpilogue epilogue,
+                       CudnnGraphConv::Policy policy);
 
 }  // namespace rill::kernels

@@ -14,5 +14,6 @@ rill_layer(rill_kernels_nn
     library_check.cpp
     library_handles.cpp
     pool.cu
+    tuning_bench.cpp
   DEPENDS rill_cuda CUDA::cublasLt ${RILL_CUDNN_LIBRARY})
 target_include_directories(rill_kernels_nn PUBLIC ${RILL_CUDNN_INCLUDE_DIR})

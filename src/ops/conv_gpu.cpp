@@ -163,10 +163,13 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
         {.bias = s.has_bias,
          .residual = residual_input >= 0,
          .relu = s.activation.kind == Activation::kRelu},
-        kernels::CudnnGraphConv::policy_from_environment(), &graph_declined);
+        kernels::CudnnGraphConv::policy_from_environment(), &graph_declined, ctx.algorithms);
   }
+  // Tuning (Note [Build-time tuning]) times the path that runs: the legacy plan only stands in
+  // for launches the graph declines, so it is tuned only where there is no graph.
   kernels::CudnnConvForward conv =
-      kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0);
+      kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0,
+                                       graph ? nullptr : ctx.algorithms);
   const bool epilogue = !conv.fused() && (s.has_bias || s.activation.kind != Activation::kNone);
   kernels::BiasActivationParams bias_activation;
   const int64_t spatial_size = g.out[0] * g.out[1] * g.out[2];

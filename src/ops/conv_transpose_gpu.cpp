@@ -100,7 +100,7 @@ std::unique_ptr<GpuKernel> prepare_conv_transpose_gpu(const GpuPrepareContext& c
                                                                      window.in[1] * window.in[2]) *
                                                  dtype_size(dtype));
     kernels::CudnnConvBackwardData conv =
-        kernels::CudnnConvBackwardData::plan(cudnn_of(ctx), shape);
+        kernels::CudnnConvBackwardData::plan(cudnn_of(ctx), shape, ctx.algorithms);
     kernels::BiasActivationParams bias;
     bias.outer = s.batch;
     bias.channels = s.out_channels;

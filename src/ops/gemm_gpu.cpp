@@ -93,8 +93,9 @@ std::unique_ptr<GpuKernel> prepare_gemm_gpu(const GpuPrepareContext& ctx) {
     activation.activation = s.activation.kind;
     activation.alpha = s.activation.alpha;
     const bool activation_pass = s.activation.kind != Activation::kNone && !relu_epilogue;
-    return std::make_unique<GemmKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p),
-                                        c_as_bias, fill_c, fill, activation_pass, activation);
+    auto matmul = kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p, ctx.algorithms);
+    return std::make_unique<GemmKernel>(dtype, std::move(matmul), c_as_bias, fill_c, fill,
+                                        activation_pass, activation);
   });
 }
 

@@ -148,9 +148,9 @@ std::unique_ptr<GpuKernel> prepare_matmul_gpu(const GpuPrepareContext& ctx) {
         p.pointer_alignment = std::min(p.pointer_alignment, alignment_of({g.a, g.b, g.d}, element));
       }
     }
-    return std::make_unique<MatMulKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p),
-                                          std::move(groups), false, false,
-                                          kernels::BiasActivationParams{});
+    auto matmul = kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p, ctx.algorithms);
+    return std::make_unique<MatMulKernel>(dtype, std::move(matmul), std::move(groups), false,
+                                          false, kernels::BiasActivationParams{});
   });
 }
 
@@ -180,7 +180,8 @@ std::unique_ptr<GpuKernel> prepare_fused_matmul_gpu(const GpuPrepareContext& ctx
     activation.activation = s.activation.kind;
     activation.alpha = s.activation.alpha;
     const bool activation_pass = s.activation.kind != Activation::kNone && !relu && !gelu;
-    return std::make_unique<MatMulKernel>(dtype, kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p),
+    auto matmul = kernels::CublasLtMatmul::plan(cublaslt_of(ctx), p, ctx.algorithms);
+    return std::make_unique<MatMulKernel>(dtype, std::move(matmul),
                                           std::vector<BatchOffsets>{BatchOffsets{}}, s.has_bias,
                                           activation_pass, activation);
   });

@@ -35,6 +35,10 @@
 struct cublasLtContext;
 struct cudnnContext;
 
+namespace rill::kernels {
+class AlgorithmSelector;  // kernels/algorithm_selector.h
+}  // namespace rill::kernels
+
 namespace rill::ops {
 
 using ir::HostTensor;
@@ -98,6 +102,9 @@ struct GpuPrepareContext {
   std::span<const TensorDesc> outputs;  //!< as infer() computed them
   const LibraryHandles& libraries;      //!< for plan-time queries (algorithm heuristics)
   bool allow_tf32 = false;              //!< FP32 math may use TF32 tensor cores
+  //! Tuned library algorithms to look up or, at build time, to time (Note [Build-time tuning]
+  //! in kernels/algorithm_selector.h); handed to the cuBLASLt/cuDNN plan functions. May be null.
+  kernels::AlgorithmSelector* algorithms = nullptr;
   const HostTensor& constant(size_t i) const;
 };
 using GpuPrepareFn = std::unique_ptr<GpuKernel> (*)(const GpuPrepareContext& ctx);
@@ -121,6 +128,10 @@ struct OpDef {
   //! precision build runs a node in float16/bfloat16 only when the set holds that dtype. Integer
   //! and bool operands are each op's own business (prepare_gpu checks them).
   DTypeSet gpu_dtypes{DType::kFloat32};
+  //! prepare_gpu plans a cuBLASLt or cuDNN call whose algorithm a build on a GPU times and keeps
+  //! (Note [Build-time tuning] in kernels/algorithm_selector.h); the builder prepares these nodes
+  //! at the opt shapes with a tuning selector.
+  bool tunable = false;
 };
 
 // Note [Dtypes as data]

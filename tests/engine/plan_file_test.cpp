@@ -49,6 +49,20 @@ EngineDefinition sample_definition() {
   relu.inputs = {"h"};
   relu.outputs = {"y"};
   g.nodes = {gemm, relu};
+  def.options.tuning = false;
+  def.summary.tuning.ran = true;
+  def.summary.tuning.status = "tuned";
+  def.summary.tuning.device = "NVIDIA Test GPU (sm_90)";
+  def.summary.tuning.layers = 5;
+  def.summary.tuning.problems = 2;
+  def.summary.tuning.timed = 1;
+  def.summary.tuning.cache_hits = 1;
+  def.summary.tuning.launches = 14;
+  def.summary.tuning.seconds = 0.25;
+  def.algorithms.environment = {"NVIDIA Test GPU", 9, 0, 130100, 91000};
+  def.algorithms.choices["cublaslt_matmul float32 m=2 n=2 k=4"] = {
+      std::vector<uint8_t>(64, 0xab), 0.0125f, 8};
+  def.algorithms.choices["cudnn_conv_fwd N=1 C=3"] = {{1, 0, 0, 0, 2, 0, 0, 0}, 0.5f, 3};
   return def;
 }
 
@@ -75,6 +89,33 @@ TEST(PlanFile, RoundTripsEverything) {
   EXPECT_EQ(back.graph.initializers.at("idx").values<int64_t>()[1], 7);
   EXPECT_EQ(back.graph.inputs[0].shape->at(0).symbol, "batch");
   EXPECT_EQ(back.inputs[0].shape, (std::vector<int64_t>{-1, 4}));
+}
+
+TEST(PlanFile, RoundTripsTunedAlgorithms) {
+  const EngineDefinition def = sample_definition();
+  const EngineDefinition back = deserialize_plan(serialize_plan(def), "memory");
+  EXPECT_EQ(back.algorithms, def.algorithms);
+  ASSERT_EQ(back.algorithms.choices.size(), 2u);
+  const auto& conv = back.algorithms.choices.at("cudnn_conv_fwd N=1 C=3");
+  EXPECT_EQ(conv.algorithm, (std::vector<uint8_t>{1, 0, 0, 0, 2, 0, 0, 0}));
+  EXPECT_FLOAT_EQ(conv.milliseconds, 0.5f);
+  EXPECT_EQ(conv.candidates, 3u);
+  EXPECT_EQ(back.algorithms.environment.gpu_name, "NVIDIA Test GPU");
+  EXPECT_EQ(back.algorithms.environment.cudnn_version, 91000u);
+  EXPECT_FALSE(back.options.tuning);
+  EXPECT_TRUE(back.summary.tuning.ran);
+  EXPECT_EQ(back.summary.tuning.status, "tuned");
+  EXPECT_EQ(back.summary.tuning.layers, 5u);
+  EXPECT_EQ(back.summary.tuning.problems, 2u);
+  EXPECT_EQ(back.summary.tuning.timed, 1u);
+  EXPECT_EQ(back.summary.tuning.cache_hits, 1u);
+  EXPECT_EQ(back.summary.tuning.launches, 14u);
+  EXPECT_DOUBLE_EQ(back.summary.tuning.seconds, 0.25);
+
+  // An untuned engine (no GPU at build) has an empty table, and keeps it.
+  EngineDefinition untuned = sample_definition();
+  untuned.algorithms = {};
+  EXPECT_EQ(deserialize_plan(serialize_plan(untuned), "memory").algorithms, TunedAlgorithms{});
 }
 
 Error load_error(const std::vector<std::byte>& bytes) {
@@ -109,6 +150,13 @@ TEST(PlanFile, RejectsCorruptionAnywhereInThePayload) {
 
 TEST(PlanFile, RejectsOtherVersionsAndMagic) {
   std::vector<std::byte> bytes = serialize_plan(sample_definition());
+  // Version 2 plans predate tuned algorithms: rejected with the advice to rebuild.
+  std::vector<std::byte> version_2 = bytes;
+  version_2[8] = std::byte{2};
+  const std::string old = load_error(version_2).what();
+  EXPECT_NE(old.find("format version 2, this rill reads " + std::to_string(kPlanFormatVersion)),
+            std::string::npos) << old;
+  EXPECT_NE(old.find("rebuild the plan"), std::string::npos) << old;
   std::vector<std::byte> other_version = bytes;
   other_version[8] = std::byte{kPlanFormatVersion + 1};
   EXPECT_NE(std::string(load_error(other_version).what())
