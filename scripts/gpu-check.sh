@@ -56,7 +56,7 @@ done
 # subscriber, and the sanitizer is one), with a smaller thread hammer.
 sanitizer=/usr/local/cuda/bin/compute-sanitizer
 if [ -x "$sanitizer" ] && [ -x "$stage/bin/rill_session_gpu_tests" ]; then
-  filter='SessionGpu.*:-*DefaultStream*:*SteadyState*'
+  filter='SessionGpu.*:-*DefaultStream*:*SteadyState*:*DirectReplay*'
   for tool in memcheck racecheck; do
     step "sanitizer_$tool" timeout 100 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
       "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 30 \
