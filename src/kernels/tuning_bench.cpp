@@ -1,5 +1,8 @@
 #include "kernels/tuning_bench.h"
 
+#include <atomic>
+#include <thread>
+
 #include <algorithm>
 
 #include <cublasLt.h>
@@ -68,12 +71,33 @@ std::vector<void*> TuningBench::buffers(std::initializer_list<size_t> bytes) {
 float TuningBench::time(const std::function<void(cudaStream_t)>& launch) {
   cudaStream_t stream = stream_.get();
   for (int i = 0; i < settings_.warmup; ++i) launch(stream);
+  // Note [Timing without host gaps]: the stream is held by a host function until every timed
+  // launch is enqueued, so the events bracket GPU work only. Without the hold, a launch whose
+  // host side (descriptor setup, cudnnBackendExecute) takes longer than its kernels leaves the
+  // GPU idle between the events, and small problems time the host instead of the kernel: at
+  // batch 1 that picked kernels 3x slower in the network.
+  std::atomic<bool> release{false};
+  RILL_CUDA_CHECK(cudaLaunchHostFunc(
+      stream,
+      [](void* flag) {
+        while (!static_cast<std::atomic<bool>*>(flag)->load(std::memory_order_acquire)) {
+          std::this_thread::yield();
+        }
+      },
+      &release));
   const int reps = settings_.repetitions;
-  for (int r = 0; r < reps; ++r) {
-    events_[2 * r].ref().record(stream);
-    launch(stream);
-    events_[2 * r + 1].ref().record(stream);
+  try {
+    for (int r = 0; r < reps; ++r) {
+      events_[2 * r].ref().record(stream);
+      launch(stream);
+      events_[2 * r + 1].ref().record(stream);
+    }
+  } catch (...) {
+    release.store(true, std::memory_order_release);
+    (void)cudaStreamSynchronize(stream);
+    throw;
   }
+  release.store(true, std::memory_order_release);
   launches_ += static_cast<size_t>(settings_.warmup + reps);
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream));
   std::vector<float> times;

@@ -90,8 +90,8 @@ std::unique_ptr<ContextSlot> SessionState::make_slot() {
   slot->done = cuda::Event::create();
   slot->bound_inputs.assign(engine_->inputs().size(), nullptr);
   slot->bound_outputs.assign(engine_->outputs().size(), nullptr);
-  slot->checked_inputs.assign(engine_->inputs().size(), nullptr);
-  slot->checked_outputs.assign(engine_->outputs().size(), nullptr);
+  slot->checked_inputs.assign(engine_->inputs().size(), {});
+  slot->checked_outputs.assign(engine_->outputs().size(), {});
   return slot;
 }
 
@@ -176,14 +176,14 @@ void SessionState::check_outputs(ContextSlot& slot, std::span<const Tensor> outp
 }
 
 void SessionState::check_address(const Tensor& t, const TensorInfo& info, const char* role,
-                                 const void*& checked) const {
-  if (t.data == checked || tensor_bytes(t) == 0) return;
+                                 ContextSlot::CheckedAddresses& checked) const {
+  if (tensor_bytes(t) == 0 || checked.contains(t.data)) return;
   if (std::string problem = cuda::device_pointer_problem(t.data, device_); !problem.empty()) {
     Error e = tensor_error(std::string(role) + " address is not usable device memory", role, info, t);
     e.add_context("problem", problem);
     throw e;
   }
-  checked = t.data;
+  checked.add(t.data);
 }
 
 void SessionState::bind(ContextSlot& slot, std::span<const Tensor> inputs,

@@ -1,6 +1,8 @@
 // The Session's internals: the context pool and what each pooled context owns.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -29,10 +31,22 @@ struct ContextSlot {
   uint64_t engine_stream_id = 0;  //!< cuda::stream_id_if_known(engine_stream)
   uint64_t last_stream_id = 0;    //!< the stream that ran the slot's last work; 0 unknown
   std::vector<ir::Shape> signature;  //!< scratch for the run's input shapes (no allocation)
-  //! Caller addresses already found to be device memory of the session's GPU, suitably aligned
-  //! (cuda::device_pointer_problem), so steady state asks the driver nothing.
-  std::vector<const void*> checked_inputs;
-  std::vector<const void*> checked_outputs;
+  //! The last few caller addresses per tensor found to be device memory of the session's GPU,
+  //! suitably aligned (cuda::device_pointer_problem), so that steady state, also with a few
+  //! rotating buffer sets, asks the driver nothing.
+  struct CheckedAddresses {
+    std::array<const void*, 4> recent{};
+    size_t next = 0;
+    bool contains(const void* p) const {
+      return std::find(recent.begin(), recent.end(), p) != recent.end();
+    }
+    void add(const void* p) {
+      recent[next] = p;
+      next = (next + 1) % recent.size();
+    }
+  };
+  std::vector<CheckedAddresses> checked_inputs;
+  std::vector<CheckedAddresses> checked_outputs;
 
   explicit ContextSlot(size_t graph_capacity) : graphs(graph_capacity) {}
 };
@@ -60,7 +74,7 @@ class SessionState {
                    std::span<const Tensor> outputs, cudaStream_t caller);
   //! Throws kInvalidArgument for a caller address the GPU cannot use, before any work is issued.
   void check_address(const Tensor& t, const TensorInfo& info, const char* role,
-                     const void*& checked) const;
+                     ContextSlot::CheckedAddresses& checked) const;
   //! Enqueues the run proper on `work` (plain, capture or replay).
   void enqueue_on(ContextSlot& slot, std::span<const Tensor> inputs,
                   std::span<const Tensor> outputs, cudaStream_t work);
