@@ -126,6 +126,12 @@ class Engine : public std::enable_shared_from_this<Engine> {
   };
   std::map<std::string, HostTensor> run_on_cpu(const std::map<std::string, HostTensor>& inputs) const;
 
+  //! The output shapes (engine output order) for concrete input shapes (engine input order),
+  //! inferred on the host: no GPU needed. Throws kInvalidArgument for a shape outside an input's
+  //! range. Costs a shape inference over the graph: cache the answer per signature.
+  std::vector<std::vector<int64_t>> output_shapes(
+      const std::vector<std::vector<int64_t>>& input_shapes) const;
+
   //! The activation memory plan at the inputs' opt shapes (plans on the current GPU; needs one).
   PlannedMemory planned_memory() const;
 

@@ -7,6 +7,7 @@
 #include "engine/context_state.h"
 #include "engine/cpu_executor.h"
 #include "engine/engine_state.h"
+#include "engine/graph_shapes.h"
 #include "engine/plan_file.h"
 
 namespace rill {
@@ -74,6 +75,25 @@ std::map<std::string, Engine::HostTensor> Engine::run_on_cpu(
     out.data.assign(tensor.raw(), tensor.raw() + tensor.bytes());
     result[name] = std::move(out);
   }
+  return result;
+}
+
+std::vector<std::vector<int64_t>> Engine::output_shapes(
+    const std::vector<std::vector<int64_t>>& input_shapes) const {
+  const engine::EngineDefinition& def = state_->definition;
+  if (input_shapes.size() != def.inputs.size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "expected " + std::to_string(def.inputs.size()) + " input shapes, got " +
+                    std::to_string(input_shapes.size()));
+  }
+  std::map<std::string, ir::Shape> named;
+  for (size_t i = 0; i < input_shapes.size(); ++i) {
+    engine::check_input_shape(def.inputs[i], input_shapes[i]);
+    named[def.inputs[i].name] = input_shapes[i];
+  }
+  const engine::GraphShapes shapes = engine::infer_graph_shapes(def.graph, named);
+  std::vector<std::vector<int64_t>> result;
+  for (const TensorInfo& out : def.outputs) result.push_back(shapes.descs[shapes.id(out.name)].shape);
   return result;
 }
 
