@@ -3,6 +3,9 @@
     session = rill.Session(engine)
     y = session.run({"input": x})       # x a CUDA torch tensor: y is a dict of torch tensors
 
+    model = rill.torch.compile(resnet, torch.randn(1, 3, 224, 224, device="cuda"), fp16=True,
+                               dynamic_batch=(1, 8, 32))   # an nn.Module; engines cached on disk
+
 Note [Torch streams]
 ~~~~~~~~~~~~~~~~~~~~
 A run reads torch.cuda.current_stream() of the inputs' device and behaves like a torch op on it:
@@ -51,7 +54,10 @@ def torch_dtype(name: str) -> torch.dtype:
 def run(session, arrays: list, outputs=None, stream=None) -> list:
     """Runs `session` on torch tensors in engine order (rill.Session.run calls this for torch
     inputs); returns torch tensors in engine order, or fills `outputs`. `stream` defaults to
-    torch.cuda.current_stream() of the inputs' device (Note [Torch streams])."""
+    torch.cuda.current_stream() of the inputs' device (    model = rill.torch.compile(resnet, torch.randn(1, 3, 224, 224, device="cuda"), fp16=True,
+                               dynamic_batch=(1, 8, 32))   # an nn.Module; engines cached on disk
+
+Note [Torch streams])."""
     engine = session.engine
     device = None
     raw_inputs = []
@@ -108,3 +114,131 @@ def run(session, arrays: list, outputs=None, stream=None) -> list:
                             for info, t in zip(engine.outputs, results)], handle)
     del contiguous
     return results
+
+
+# ---- rill.torch.compile ------------------------------------------------------------------------
+
+OPSET = 17
+
+
+def _export(module, args, names, outputs, dynamic_axes, exporter: str) -> bytes:
+    """The module as ONNX bytes, by torch.onnx.export: the TorchScript exporter first (it covers
+    the most models at opset 17), then the dynamo exporter, unless `exporter` picks one."""
+    import io
+    attempts = {"auto": (False, True), "torchscript": (False,), "dynamo": (True,)}.get(exporter)
+    if attempts is None:
+        raise make_error(InvalidArgumentError, "exporter is \"auto\", \"torchscript\" or "
+                         "\"dynamo\"", exporter=exporter)
+    failures = []
+    for dynamo in attempts:
+        buffer = io.BytesIO()
+        try:
+            torch.onnx.export(module, args, buffer, opset_version=OPSET, dynamo=dynamo,
+                              input_names=names, output_names=outputs,
+                              dynamic_axes=dynamic_axes or None, do_constant_folding=True)
+            return buffer.getvalue()
+        except Exception as e:  # noqa: BLE001 - every exporter's failure is reported below
+            failures.append(f"{'dynamo' if dynamo else 'torchscript'}: "
+                            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    raise make_error(UnsupportedError, "the module could not be exported to ONNX",
+                     module=type(module).__name__, errors=" | ".join(failures))
+
+
+def _cache_dir(cache_dir) -> str:
+    import os
+    if cache_dir is not None:
+        return os.fspath(cache_dir)
+    return os.environ.get("RILL_CACHE_DIR",
+                          os.path.join(os.path.expanduser("~"), ".cache", "rill", "engines"))
+
+
+class CompiledModule(torch.nn.Module):
+    """An nn.Module whose forward runs a rill Session (what rill.torch.compile returns)."""
+
+    def __init__(self, session, engine_path: str, single_output: bool):
+        super().__init__()
+        self.session = session
+        self.engine_path = engine_path
+        self._single = single_output
+
+    @property
+    def engine(self):
+        return self.session.engine
+
+    def forward(self, *args):
+        outputs = self.session.run(list(args))
+        return outputs[0] if self._single else tuple(outputs)
+
+
+def compile(module, example_inputs, fp16: bool = False, bf16: bool = False,  # noqa: A001
+            dynamic_batch=None, cache_dir=None, exporter: str = "auto", progress=False,
+            **session_options) -> CompiledModule:
+    """Exports `module` to ONNX, builds a rill engine (cached on disk) and returns an nn.Module
+    whose forward calls a rill Session with torch's stream semantics.
+
+    example_inputs: a tensor or a tuple of tensors, as forward takes them.
+    dynamic_batch: (min, opt, max) of dim 0 of every input and output; None keeps the example's
+        shapes static.
+    cache_dir: where engines are kept, keyed by a hash of the exported model and the options
+        (default $RILL_CACHE_DIR or ~/.cache/rill/engines); a second compile of the same model
+        loads the engine instead of building it.
+    session_options: passed to rill.Session (cuda_graphs, max_contexts, stream_policy, ...).
+    """
+    import hashlib
+    import json
+    import os
+
+    from . import Session, build
+    from ._engine import Engine
+    from ._rill import __version__
+
+    args = tuple(example_inputs) if isinstance(example_inputs, (tuple, list)) else (example_inputs,)
+    if not args or not all(isinstance(a, torch.Tensor) for a in args):
+        raise make_error(InputTypeError, "example_inputs is a tensor or a tuple of tensors")
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            sample = module(*args)
+    finally:
+        module.train(was_training)
+    sample = sample if isinstance(sample, (tuple, list)) else (sample,)
+    if not all(isinstance(s, torch.Tensor) for s in sample):
+        raise make_error(UnsupportedError, "compile() takes modules that return a tensor or a "
+                         "tuple of tensors", module=type(module).__name__)
+    names = [f"input_{i}" for i in range(len(args))]
+    outputs = [f"output_{i}" for i in range(len(sample))]
+    shapes = {}
+    dynamic_axes = {}
+    if dynamic_batch is not None:
+        lo, opt, hi = (int(b) for b in dynamic_batch)
+        if not 1 <= lo <= opt <= hi:
+            raise make_error(InvalidArgumentError, "dynamic_batch is (min, opt, max) with "
+                             "1 <= min <= opt <= max", dynamic_batch=dynamic_batch)
+        for name, a in zip(names, args):
+            rest = tuple(a.shape[1:])
+            shapes[name] = ((lo,) + rest, (opt,) + rest, (hi,) + rest)
+            dynamic_axes[name] = {0: "batch"}
+        for name in outputs:
+            dynamic_axes[name] = {0: "batch"}
+
+    module.eval()
+    try:
+        with torch.no_grad():
+            onnx_bytes = _export(module, args, names, outputs, dynamic_axes, exporter)
+    finally:
+        module.train(was_training)
+    options = {"fp16": fp16, "bf16": bf16, "shapes": {k: [list(s) for s in v] for k, v in shapes.items()},
+               "rill": __version__}
+    key = hashlib.sha256(onnx_bytes + json.dumps(options, sort_keys=True).encode()).hexdigest()[:32]
+    directory = _cache_dir(cache_dir)
+    path = os.path.join(directory, f"{type(module).__name__}-{key}.rill")
+    if os.path.exists(path):
+        engine = Engine.load(path)
+    else:
+        engine = build(onnx_bytes, fp16=fp16, bf16=bf16, shapes=shapes, progress=progress)
+        os.makedirs(directory, exist_ok=True)
+        partial = f"{path}.{os.getpid()}.partial"
+        engine.save(partial)
+        os.replace(partial, path)  # atomic: concurrent compiles never read a half-written file
+    return CompiledModule(Session(engine, **session_options), path, len(sample) == 1)

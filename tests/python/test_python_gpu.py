@@ -287,3 +287,99 @@ def test_another_device_index(engine, inputs, expected):
         y = session.run([inputs[0].to("cuda:1")])[0]
         assert y.device == torch.device("cuda:1")
         assert_close(y.to("cuda:0"), expected[0], "cuda:1")
+
+
+# ---- rill.torch.compile -----------------------------------------------------------------------
+
+def require(module_name):
+    try:
+        return __import__(module_name)
+    except ImportError:
+        if os.environ.get("RILL_EXPECT_GPU") == "1":
+            raise
+        pytest.skip(f"{module_name} is not installed")
+
+
+@pytest.fixture
+def exact_float32():
+    """PyTorch's reference in true float32 (no TF32), as rill's float32 engines compute."""
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+def relative_error(actual, expected_values):
+    return (torch.linalg.norm((actual - expected_values).double()) /
+            torch.linalg.norm(expected_values.double())).item()
+
+
+def test_compile_resnet18_matches_pytorch_and_caches(tmp_path, exact_float32):
+    import rill.torch as rill_torch
+    torchvision = require("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).cuda().eval()
+    x = torch.randn(4, 3, 224, 224, device="cuda")
+    compiled = rill_torch.compile(model, x[:2], dynamic_batch=(1, 2, 4), cache_dir=tmp_path)
+    assert isinstance(compiled, torch.nn.Module)
+    with torch.no_grad():
+        for batch in (1, 2, 4):
+            expected_out = model(x[:batch])
+            error = relative_error(compiled(x[:batch]), expected_out)
+            assert error < 1e-4, f"batch {batch}: relative L2 error {error:.3g}"
+    cached = list(tmp_path.iterdir())
+    assert len(cached) == 1 and cached[0].suffix == ".rill"
+    mtime = cached[0].stat().st_mtime_ns
+    again = rill_torch.compile(model, x[:2], dynamic_batch=(1, 2, 4), cache_dir=tmp_path)
+    assert again.engine_path == compiled.engine_path and cached[0].stat().st_mtime_ns == mtime
+    half = rill_torch.compile(model, x[:2], fp16=True, cache_dir=tmp_path)
+    assert half.engine.precision == "fp16" and len(list(tmp_path.iterdir())) == 2
+    with torch.no_grad():
+        assert relative_error(half(x[:2]), model(x[:2])) < 2e-2
+
+
+class TinyTransformer(torch.nn.Module):
+    """Two pre-norm encoder blocks written out (attention, LayerNorm, GELU MLP)."""
+
+    def __init__(self, width=64, heads=4, layers=2):
+        super().__init__()
+        self.heads = heads
+        self.blocks = torch.nn.ModuleList()
+        for _ in range(layers):
+            self.blocks.append(torch.nn.ModuleDict({
+                "norm1": torch.nn.LayerNorm(width), "qkv": torch.nn.Linear(width, 3 * width),
+                "proj": torch.nn.Linear(width, width), "norm2": torch.nn.LayerNorm(width),
+                "up": torch.nn.Linear(width, 4 * width), "down": torch.nn.Linear(4 * width, width)}))
+
+    def forward(self, x):
+        b, t, c = x.shape
+        for block in self.blocks:
+            q, k, v = block["qkv"](block["norm1"](x)).chunk(3, dim=-1)
+            q, k, v = (z.reshape(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
+            attention = torch.softmax(q @ k.transpose(-2, -1) / (c // self.heads) ** 0.5, dim=-1)
+            x = x + block["proj"]((attention @ v).transpose(1, 2).reshape(b, t, c))
+            x = x + block["down"](torch.nn.functional.gelu(block["up"](block["norm2"](x))))
+        return x
+
+
+def test_compile_small_transformer_matches_pytorch(tmp_path, exact_float32):
+    import rill.torch as rill_torch
+    torch.manual_seed(1)
+    model = TinyTransformer().cuda().eval()
+    x = torch.randn(2, 16, 64, device="cuda")
+    compiled = rill_torch.compile(model, x, cache_dir=tmp_path)
+    with torch.no_grad():
+        error = relative_error(compiled(x), model(x))
+    assert error < 1e-4, f"relative L2 error {error:.3g}"
+
+
+def test_compile_of_an_unsupported_op_is_a_clear_error(tmp_path):
+    import rill.torch as rill_torch
+
+    class Determinant(torch.nn.Module):
+        def forward(self, x):
+            return torch.det(x)
+
+    with pytest.raises(rill.UnsupportedError) as raised:
+        rill_torch.compile(Determinant(), torch.randn(2, 3, 3, device="cuda"), cache_dir=tmp_path)
+    assert "Det" in str(raised.value) or "export" in str(raised.value)
