@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 
