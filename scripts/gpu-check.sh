@@ -90,6 +90,15 @@ else
   failures=$((failures + 1))
 fi
 
+# The seed's experiment from PyTorch (numbers, not pass/fail beyond running): ResNet-50 through
+# rill.torch.compile on torch's default stream and on a side stream, beside plain PyTorch.
+if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -d "$stage/python/rill" ] &&
+  python3 -c 'import torch, torchvision' 2>/dev/null; then
+  step pytorch_default_stream env PYTHONPATH="$PWD/$stage/python" PYTHONUNBUFFERED=1 timeout 300 \
+    python3 examples/pytorch_default_stream.py --cache-dir /tmp/rill-engine-cache
+  grep -E '^\||^#' "$out/logs/pytorch_default_stream.log" | tee -a "$summary"
+fi
+
 # Real models exported by this machine's PyTorch, run by rill and compared with PyTorch's float32
 # output (TF32 off on both sides): relative L2 error must stay under 1e-4.
 models=${RILL_MODELS_DIR:-/tmp/rill-models}
