@@ -139,10 +139,12 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::string describe(bool with_gpu_plan) const;
 
   ~Engine();
+
+ private:
+  friend class engine::ContextState;  // reads the definition and the plan cache
   explicit Engine(std::unique_ptr<engine::EngineState> state);
   engine::EngineState& state() const { return *state_; }
 
- private:
   std::unique_ptr<engine::EngineState> state_;
 };
 
@@ -176,9 +178,11 @@ class ExecutionContext {
   size_t arena_bytes() const;
   size_t naive_activation_bytes() const;
 
-  explicit ExecutionContext(std::unique_ptr<engine::ContextState> state);
 
  private:
+  friend class Engine;  // create_context() makes contexts
+  explicit ExecutionContext(std::unique_ptr<engine::ContextState> state);
+
   std::unique_ptr<engine::ContextState> state_;
 };
 

@@ -18,8 +18,9 @@ Engine::~Engine() = default;
 std::shared_ptr<Engine> Engine::build_from_onnx(const std::string& path,
                                                 const BuildOptions& options,
                                                 const BuildProgress& progress) {
-  return std::make_shared<Engine>(
-      std::make_unique<engine::EngineState>(engine::build_definition(path, options, progress)));
+  // The constructor is private (internals stay out of the public API): no make_shared.
+  return std::shared_ptr<Engine>(
+      new Engine(std::make_unique<engine::EngineState>(engine::build_definition(path, options, progress))));
 }
 
 PlannedMemory Engine::planned_memory() const {
@@ -30,8 +31,8 @@ PlannedMemory Engine::planned_memory() const {
 }
 
 std::shared_ptr<Engine> Engine::load(const std::string& path) {
-  return std::make_shared<Engine>(
-      std::make_unique<engine::EngineState>(engine::read_plan_file(path)));
+  return std::shared_ptr<Engine>(
+      new Engine(std::make_unique<engine::EngineState>(engine::read_plan_file(path))));
 }
 
 void Engine::save(const std::string& path) const {
@@ -48,8 +49,8 @@ std::unique_ptr<ExecutionContext> Engine::create_context() const {
     throw Error(ErrorKind::kNoDevice,
                 "an execution context needs a CUDA device; without one use run_on_cpu()");
   }
-  return std::make_unique<ExecutionContext>(
-      std::make_unique<engine::ContextState>(shared_from_this()));
+  return std::unique_ptr<ExecutionContext>(
+      new ExecutionContext(std::make_unique<engine::ContextState>(shared_from_this())));
 }
 
 std::map<std::string, Engine::HostTensor> Engine::run_on_cpu(
