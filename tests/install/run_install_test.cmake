@@ -1,6 +1,7 @@
 # CTest `install_consumer`: installs the build into a scratch prefix with `cmake --install`, then
 # configures, builds and runs tests/install/consumer against it with find_package(rill).
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... [-DGENERATOR=...] -P run_install_test.cmake
+cmake_minimum_required(VERSION 3.25)  # script mode: IN_LIST and friends
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 function(run)
