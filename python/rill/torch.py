@@ -54,10 +54,7 @@ def torch_dtype(name: str) -> torch.dtype:
 def run(session, arrays: list, outputs=None, stream=None) -> list:
     """Runs `session` on torch tensors in engine order (rill.Session.run calls this for torch
     inputs); returns torch tensors in engine order, or fills `outputs`. `stream` defaults to
-    torch.cuda.current_stream() of the inputs' device (    model = rill.torch.compile(resnet, torch.randn(1, 3, 224, 224, device="cuda"), fp16=True,
-                               dynamic_batch=(1, 8, 32))   # an nn.Module; engines cached on disk
-
-Note [Torch streams])."""
+    torch.cuda.current_stream() of the inputs' device (Note [Torch streams])."""
     engine = session.engine
     device = None
     raw_inputs = []
