@@ -14,13 +14,18 @@ import threading
 import numpy as np
 import pytest
 
+try:
+    # torch first, as users import it: rill's module then shares torch's CUDA libraries (cuDNN,
+    # cuBLASLt) where the sonames match, instead of loading second copies.
+    import torch
+except ImportError:
+    torch = None
+
 import rill
 
 
 def _unavailable():
-    try:
-        import torch
-    except ImportError:
+    if torch is None:
         return "PyTorch is not installed"
     if not torch.cuda.is_available():
         return "PyTorch sees no CUDA device"
@@ -34,8 +39,6 @@ if REASON is not None:
     if os.environ.get("RILL_EXPECT_GPU") == "1":
         raise RuntimeError(f"RILL_EXPECT_GPU=1 but the GPU tests cannot run: {REASON}")
     pytest.skip(f"GPU tests skipped: {REASON}", allow_module_level=True)
-
-import torch  # noqa: E402
 
 SPIN_CYCLES = 40_000_000  # about 20 ms: long enough that an unordered read sees the old data
 TOLERANCE = 1e-4

@@ -10,6 +10,7 @@
 #include "cuda/check.h"
 #include "cuda/device.h"
 #include "cuda/device_buffer.h"
+#include "cuda/graph.h"
 #include "cuda/stream_pool.h"
 #include "cuda/sync_counter.h"
 #include "gpu_test.h"
