@@ -46,7 +46,10 @@ build/tests/conformance/rill_conformance --backend cpu --verbose |
   while read -r test; do cp -r "/usr/share/libonnx-testdata/data/node/$test" "$stage/onnx-node-tests/"; done
 # The Python package for the device's python3, and pytest (pure Python, from Debian) for an image
 # that lacks it; gpu-check.sh puts python-deps/ on PYTHONPATH only then.
-python_version=$([ -n "$device_python" ] && "$device_python" -c 'import sysconfig; print(sysconfig.get_python_version())')
+python_version=
+if [ -n "$device_python" ]; then
+  python_version=$("$device_python" -c 'import sysconfig; print(sysconfig.get_python_version())')
+fi
 if [ -n "$python_version" ] && [ -d "build/python-$python_version/rill" ]; then
   mkdir -p "$stage/python" "$stage/python-deps"
   cp -r "build/python-$python_version/rill" "$stage/python/"
