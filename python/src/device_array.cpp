@@ -123,14 +123,15 @@ py::dict cuda_array_interface(const DeviceArray& array) {
   return d;
 }
 
-py::array to_numpy(const DeviceArray& array) {
+py::object to_numpy(const DeviceArray& array) {
   const OwnedTensor& t = array.tensor();
-  py::array host(numpy_dtype(t.dtype()), t.shape());
+  py::object host = new_numpy_array(t.dtype(), t.shape());
+  const py::buffer_info info = py::reinterpret_borrow<py::buffer>(host).request(/*writable=*/true);
   if (t.bytes() > 0) {
     py::gil_scoped_release release;
     cuda::DeviceGuard guard(array.device());
     // A host copy is a host sync by nature: this is the convenience path, never the hot one.
-    RILL_CUDA_CHECK(cudaMemcpyAsync(host.mutable_data(), t.data(), t.bytes(),
+    RILL_CUDA_CHECK(cudaMemcpyAsync(info.ptr, t.data(), t.bytes(),
                                     cudaMemcpyDeviceToHost, array.stream()));
     RILL_CUDA_CHECK(cudaStreamSynchronize(array.stream()));
   }

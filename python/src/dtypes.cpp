@@ -1,5 +1,7 @@
 #include "dtypes.h"
 
+#include <pybind11/stl.h>
+
 #include <array>
 #include <utility>
 
@@ -26,31 +28,36 @@ DType dtype_from_name(const std::string& name) {
   throw_input_error("unknown dtype name", {{"dtype", name}});
 }
 
-py::dtype numpy_dtype(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32: return py::dtype("float32");
-    case DType::kFloat16: return py::dtype("float16");
-    case DType::kFloat64: return py::dtype("float64");
-    case DType::kInt64: return py::dtype("int64");
-    case DType::kInt32: return py::dtype("int32");
-    case DType::kInt8: return py::dtype("int8");
-    case DType::kUInt8: return py::dtype("uint8");
-    case DType::kBool: return py::dtype("bool");
-    case DType::kBFloat16: break;
+py::object new_numpy_array(DType dtype, const std::vector<int64_t>& shape) {
+  if (dtype == DType::kBFloat16) {
+    throw Error(ErrorKind::kUnsupported, "NumPy has no bfloat16; use device tensors for it");
   }
-  throw Error(ErrorKind::kUnsupported, "NumPy has no bfloat16; use device tensors for it");
+  const py::module_ numpy = py::module_::import("numpy");
+  return numpy.attr("empty")(py::tuple(py::cast(shape)), py::arg("dtype") = std::string(dtype_name(dtype)));
 }
 
-DType dtype_from_numpy(const py::dtype& dtype, const std::string& what) {
-  const char kind = dtype.kind();
-  const auto size = static_cast<size_t>(dtype.itemsize());
-  for (DType d : kAll) {
-    if (d == DType::kBFloat16 || dtype_size(d) != size) continue;
-    const char expected = d == DType::kBool ? 'b' : d == DType::kUInt8 ? 'u' : is_floating(d) ? 'f' : 'i';
-    if (kind == expected) return d;
+DType dtype_from_buffer_format(const std::string& format, size_t itemsize, const std::string& what) {
+  // struct-module codes, after an optional byte-order prefix ('@', '=', '<'; '>' and '!' are
+  // big-endian, which this little-endian machine does not read as is).
+  std::string code = format;
+  if (!code.empty() && (code[0] == '@' || code[0] == '=' || code[0] == '<')) code = code.substr(1);
+  if (code.size() == 1) {
+    const char c = code[0];
+    const bool floating = c == 'f' || c == 'e' || c == 'd';
+    const bool is_signed = c == 'b' || c == 'h' || c == 'i' || c == 'l' || c == 'q' || c == 'n';
+    const bool is_unsigned = c == 'B' || c == 'H' || c == 'I' || c == 'L' || c == 'Q' || c == 'N';
+    for (DType d : kAll) {
+      if (d == DType::kBFloat16 || dtype_size(d) != itemsize) continue;
+      if (d == DType::kBool ? c == '?'
+          : d == DType::kUInt8 ? is_unsigned
+          : is_floating(d) ? floating
+                           : is_signed) {
+        return d;
+      }
+    }
   }
   throw_input_error("array has a dtype rill does not support",
-                    {{"input", what}, {"dtype", py::str(static_cast<const py::handle&>(dtype)).cast<std::string>()}});
+                    {{"input", what}, {"format", format}, {"itemsize", std::to_string(itemsize)}});
 }
 
 DLDataType dlpack_dtype(DType dtype) {

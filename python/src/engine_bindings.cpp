@@ -1,11 +1,11 @@
 // rill.Engine's native half: build, load, save, inspect, host shape inference and the CPU
 // reference run on NumPy arrays. Long calls release the GIL.
 #include <pybind11/functional.h>
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -77,19 +77,25 @@ py::dict summary(const Engine& engine) {
   return d;
 }
 
-// Inputs are C-contiguous NumPy arrays, keyed by name (the Python layer has checked names and
-// made arrays contiguous); dtype and shape are checked here and by the engine.
+// Inputs are NumPy arrays keyed by name (the Python layer has checked names and made arrays
+// contiguous), read through the buffer protocol; dtype and shape are checked here and by the
+// engine. Outputs are new NumPy arrays.
 py::dict run_on_cpu(const Engine& engine, const py::dict& inputs) {
   std::map<std::string, Engine::HostTensor> host;
   for (const auto& [key, value] : inputs) {
     const auto name = key.cast<std::string>();
-    const auto array = py::reinterpret_borrow<py::array>(value);
-    if (!(array.flags() & py::array::c_style)) throw_input_error("array is not C-contiguous", {{"input", name}});
+    Py_buffer view{};
+    if (PyObject_GetBuffer(value.ptr(), &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+      PyErr_Clear();
+      throw_input_error("array is not a C-contiguous buffer", {{"input", name}});
+    }
+    const std::unique_ptr<Py_buffer, void (*)(Py_buffer*)> release(&view, PyBuffer_Release);
     Engine::HostTensor t;
-    t.dtype = dtype_from_numpy(array.dtype(), name);
-    t.shape.assign(array.shape(), array.shape() + array.ndim());
-    const auto* bytes = static_cast<const std::byte*>(array.data());
-    t.data.assign(bytes, bytes + array.nbytes());
+    t.dtype = dtype_from_buffer_format(view.format != nullptr ? view.format : "B",
+                                       static_cast<size_t>(view.itemsize), name);
+    t.shape.assign(view.shape, view.shape + view.ndim);
+    const auto* bytes = static_cast<const std::byte*>(view.buf);
+    t.data.assign(bytes, bytes + view.len);
     host.emplace(name, std::move(t));
   }
   std::map<std::string, Engine::HostTensor> outputs;
@@ -99,8 +105,9 @@ py::dict run_on_cpu(const Engine& engine, const py::dict& inputs) {
   }
   py::dict result;
   for (auto& [name, t] : outputs) {
-    py::array array(numpy_dtype(t.dtype), t.shape);
-    std::memcpy(array.mutable_data(), t.data.data(), t.data.size());
+    py::object array = new_numpy_array(t.dtype, t.shape);
+    const py::buffer_info info = py::reinterpret_borrow<py::buffer>(array).request(/*writable=*/true);
+    std::memcpy(info.ptr, t.data.data(), t.data.size());
     result[py::str(name)] = array;
   }
   return result;
