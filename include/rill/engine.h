@@ -24,8 +24,9 @@
 namespace rill {
 
 namespace engine {
-struct EngineState;  // internal
-class ContextState;  // internal
+struct EngineState;   // internal
+class ContextState;   // internal
+struct EngineAccess;  // internal: rill's own code reaches an Engine's state through it
 }  // namespace engine
 
 //! The range of shapes an input accepts: every dim d must satisfy min[d] <= d <= max[d].
@@ -141,7 +142,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   ~Engine();
 
  private:
-  friend class engine::ContextState;  // reads the definition and the plan cache
+  friend struct engine::EngineAccess;
   explicit Engine(std::unique_ptr<engine::EngineState> state);
   engine::EngineState& state() const { return *state_; }
 

@@ -18,9 +18,7 @@ Engine::~Engine() = default;
 std::shared_ptr<Engine> Engine::build_from_onnx(const std::string& path,
                                                 const BuildOptions& options,
                                                 const BuildProgress& progress) {
-  // The constructor is private (internals stay out of the public API): no make_shared.
-  return std::shared_ptr<Engine>(
-      new Engine(std::make_unique<engine::EngineState>(engine::build_definition(path, options, progress))));
+  return engine::EngineAccess::make(engine::build_definition(path, options, progress));
 }
 
 PlannedMemory Engine::planned_memory() const {
@@ -31,8 +29,7 @@ PlannedMemory Engine::planned_memory() const {
 }
 
 std::shared_ptr<Engine> Engine::load(const std::string& path) {
-  return std::shared_ptr<Engine>(
-      new Engine(std::make_unique<engine::EngineState>(engine::read_plan_file(path))));
+  return engine::EngineAccess::make(engine::read_plan_file(path));
 }
 
 void Engine::save(const std::string& path) const {
