@@ -69,7 +69,14 @@ fi
 
 if [ -x "$stage/bin/rill_conformance" ]; then
   step conformance_gpu "$stage/bin/rill_conformance" --backend gpu --data "$stage/onnx-node-tests"
-  grep -E 'passed, .* failed' "$out/logs/conformance_gpu.log" | tee -a "$summary"
+  grep -E '^conformance: ' "$out/logs/conformance_gpu.log" | tee -a "$summary"
+  # The same node tests built as FP16 and BF16 engines (tolerances in conformance_main.cpp).
+  for precision in fp16 bf16; do
+    step "conformance_gpu_$precision" "$stage/bin/rill_conformance" --backend gpu \
+      --precision "$precision" --data "$stage/onnx-node-tests"
+    grep -E '^FAIL|^  ROUNDED|^conformance: ' "$out/logs/conformance_gpu_$precision.log" | head -n 25 |
+      tee -a "$summary"
+  done
 fi
 
 # The Python package under PyTorch (tests/python/test_python_gpu.py: default stream, side stream,
@@ -133,6 +140,10 @@ if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -x "$stage/bin/rill_session_bench" ]; t
   step session_bench "$stage/bin/rill_session_bench" --models "$bench_models" --batch 1 \
     --iterations "${RILL_BENCH_ITERATIONS:-300}" --json "$out/bench.json"
   grep -E '^\||^#' "$out/logs/session_bench.log" | tee -a "$summary"
+  # Host time and CUDA runtime calls per graph-replayed Session::run (issue 8's 10 us target).
+  step host_time "$stage/bin/rill_host_time" --models "$bench_models" --precision fp16 \
+    --iterations "${RILL_HOST_TIME_ITERATIONS:-2000}" --json "$out/logs/host_time.json"
+  grep -E '^\||^#' "$out/logs/host_time.log" | tee -a "$summary"
   # The same comparison through the CLI, as a user runs it.
   for model in models/tiny_cnn.onnx "$models/resnet50/model.onnx"; do
     [ -f "$model" ] || continue

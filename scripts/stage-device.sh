@@ -29,7 +29,7 @@ stage=.device
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/lib"
 cp build/bin/rill build/bin/librill_trace.so "$stage/bin/"
-cp build/bin/rill_session_bench "$stage/bin/" 2>/dev/null || true
+cp build/bin/rill_session_bench build/bin/rill_host_time "$stage/bin/"
 # GPU tests, the trace probe and the conformance runner (host-only tests run in CI and here).
 # The device run is capped at 64 MiB, so only what the GPU needs travels.
 find build/tests -maxdepth 4 -type f -executable \

@@ -18,11 +18,13 @@
 // ~~~~~~~~~~~~~~~~~~~~~
 // With CUDA graphs on, each execution context captures its enqueue once per input-shape signature
 // (warm-up first, then capture in cudaStreamCaptureModeThreadLocal on its engine stream) and
-// replays the graph on later calls. The graph reads and writes the context's static staging
-// buffers, so new caller addresses never force a re-capture: a call copies its inputs into the
-// staging buffers, replays, and copies the outputs out, all on the work stream
-// (GraphRebinding::kCaptureAndUpdate instead binds the caller's buffers and patches the graph
-// when they change; docs/PERFORMANCE.md compares the two). Graphs are kept
+// replays the graph on later calls. The first capture binds the caller's own buffers, and a call
+// that passes exactly those addresses again replays it as it is: one graph launch, nothing else
+// (Note [Direct replay] in session.cpp). A call with other addresses replays a second graph that
+// reads and writes the context's static staging buffers, so new addresses never force a
+// re-capture: it copies its inputs in, replays, and copies the outputs out, all on the work
+// stream (GraphRebinding::kCaptureAndUpdate instead re-binds the direct graph and patches it;
+// docs/PERFORMANCE.md compares the two). Graphs are kept
 // in a bounded LRU per context; a capture that fails falls back to plain enqueue for that
 // signature, with the reason logged once.
 //
@@ -100,8 +102,8 @@ enum class StreamPolicy {
 
 //! How a replayed CUDA graph meets new caller addresses (Note [Session graphs]).
 enum class GraphRebinding {
-  //! The graph reads and writes static staging buffers; each call copies inputs in and outputs
-  //! out. Replay costs two small device copies, never a capture.
+  //! A call with new addresses replays a graph bound to static staging buffers, copying inputs
+  //! in and outputs out: two small device copies, never a capture.
   kStagingCopies,
   //! The graph reads and writes the caller's buffers; a call with other addresses re-captures the
   //! enqueue and patches the instantiated graph with cudaGraphExecUpdate (re-instantiating only
@@ -128,6 +130,9 @@ struct SessionStats {
   uint64_t graph_captures = 0;   //!< graphs instantiated
   uint64_t graph_replays = 0;
   uint64_t graph_updates = 0;  //!< kCaptureAndUpdate: graphs patched for new addresses
+  //! kStagingCopies: replays that copied through staging buffers (addresses differed from the
+  //! capturing call's).
+  uint64_t staged_replays = 0;
   uint64_t graph_evictions = 0;
   uint64_t capture_fallbacks = 0;  //!< signatures that run without graphs after a failed capture
   uint64_t plain_enqueues = 0;

@@ -69,6 +69,7 @@ class NativeSession {
     d["redirected_runs"] = s.redirected_runs;
     d["graph_captures"] = s.graph_captures;
     d["graph_replays"] = s.graph_replays;
+    d["staged_replays"] = s.staged_replays;
     d["graph_updates"] = s.graph_updates;
     d["graph_evictions"] = s.graph_evictions;
     d["capture_fallbacks"] = s.capture_fallbacks;

@@ -37,6 +37,8 @@ nlohmann::json to_json(const SessionStats& s) {
           {"redirected_runs", s.redirected_runs},
           {"graph_captures", s.graph_captures},
           {"graph_replays", s.graph_replays},
+          {"staged_replays", s.staged_replays},
+          {"graph_updates", s.graph_updates},
           {"graph_evictions", s.graph_evictions},
           {"capture_fallbacks", s.capture_fallbacks},
           {"plain_enqueues", s.plain_enqueues},

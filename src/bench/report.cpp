@@ -152,11 +152,12 @@ std::string format_report(const BenchResult& r) {
   if (r.has_session) {
     const SessionStats& s = r.session_stats;
     out += strprintf(
-        "Session: %llu runs, %llu redirected, %llu graph captures, %llu replays, %llu plain "
-        "enqueues, %llu capture fallbacks, %llu evictions, %llu contexts\n",
+        "Session: %llu runs, %llu redirected, %llu graph captures, %llu replays (%llu staged), "
+        "%llu plain enqueues, %llu capture fallbacks, %llu evictions, %llu contexts\n",
         static_cast<unsigned long long>(s.runs), static_cast<unsigned long long>(s.redirected_runs),
         static_cast<unsigned long long>(s.graph_captures),
         static_cast<unsigned long long>(s.graph_replays),
+        static_cast<unsigned long long>(s.staged_replays),
         static_cast<unsigned long long>(s.plain_enqueues),
         static_cast<unsigned long long>(s.capture_fallbacks),
         static_cast<unsigned long long>(s.graph_evictions),

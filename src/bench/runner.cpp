@@ -264,6 +264,7 @@ SessionStats difference(const SessionStats& after, const SessionStats& before) {
   d.graph_captures = after.graph_captures - before.graph_captures;
   d.graph_replays = after.graph_replays - before.graph_replays;
   d.graph_updates = after.graph_updates - before.graph_updates;
+  d.staged_replays = after.staged_replays - before.staged_replays;
   d.graph_evictions = after.graph_evictions - before.graph_evictions;
   d.capture_fallbacks = after.capture_fallbacks - before.capture_fallbacks;
   d.plain_enqueues = after.plain_enqueues - before.plain_enqueues;

@@ -4,6 +4,16 @@
 
 namespace rill::cuda {
 
+uint64_t stream_id_if_known(cudaStream_t stream) {
+  if (is_default_stream(stream)) return 0;
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  RILL_CUDA_CHECK(cudaStreamIsCapturing(stream, &capture));
+  if (capture != cudaStreamCaptureStatusNone) return 0;
+  unsigned long long id = 0;
+  RILL_CUDA_CHECK(cudaStreamGetId(stream, &id));
+  return id;
+}
+
 void StreamRef::synchronize() const { RILL_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
 bool StreamRef::ready() const {

@@ -12,6 +12,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace rill::cuda {
@@ -20,6 +21,11 @@ namespace rill::cuda {
 inline bool is_default_stream(cudaStream_t stream) noexcept {
   return stream == nullptr || stream == cudaStreamLegacy || stream == cudaStreamPerThread;
 }
+
+//! The process-unique id of a non-default stream (cudaStreamGetId: never reused, unlike handles,
+//! which a new stream may get after the old one was destroyed), or 0 when it is not known: for a
+//! default stream, and for a stream being captured, where asking would invalidate the capture.
+uint64_t stream_id_if_known(cudaStream_t stream);
 
 //! A non-owning view of a stream. Cheap to copy; never destroys anything.
 class StreamRef {

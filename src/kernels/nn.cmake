@@ -7,7 +7,9 @@ rill_layer(rill_kernels_nn
     batch_norm.cu
     bias_activation.cu
     cublaslt_gemm.cpp
+    cudnn_backend.cpp
     cudnn_conv.cpp
+    cudnn_graph_conv.cpp
     layout_copy.cu
     library_check.cpp
     library_handles.cpp

@@ -1,11 +1,18 @@
-// Conv (and rill.ConvNhwc, see channels_last.h) on the GPU: cuDNN forward convolution, with bias
+// Conv (and rill.ConvNhwc, see channels_last.h) on the GPU: one cuDNN operation graph for the
+// convolution with its bias, residual Z and ReLU where an engine qualifies (Note [Graph-API
+// convolutions] in cudnn_graph_conv.h); otherwise cuDNN's legacy forward convolution, with bias
 // and activation fused by cuDNN where it can (relu; identity with IMPLICIT_PRECOMP_GEMM) and by
 // our bias_activation kernel otherwise, and a residual Z added by the same cuDNN call (Note
 // [Fused residual convolutions] in cudnn_conv.h). Asymmetric pads, which cuDNN lacks, are applied
 // by copying X into a padded workspace buffer (NC(D)HW only; channels-last nodes are made with
 // symmetric pads, see ir/passes/channels_last.h).
+#include <algorithm>
+#include <optional>
+#include <string>
+
 #include "kernels/bias_activation.cuh"
 #include "kernels/cudnn_conv.h"
+#include "kernels/cudnn_graph_conv.h"
 #include "kernels/layout_copy.cuh"
 #include "ops/channels_last.h"
 #include "ops/nn_common.h"
@@ -16,10 +23,13 @@ namespace {
 
 class ConvKernel final : public GpuKernel {
  public:
-  ConvKernel(DType dtype, kernels::CudnnConvForward conv, bool pad_input,
+  ConvKernel(DType dtype, std::optional<kernels::CudnnGraphConv> graph, std::string graph_declined,
+             kernels::CudnnConvForward conv, bool pad_input,
              kernels::WindowCopyParams pad, size_t pad_bytes, bool has_bias, int residual_input,
              bool epilogue, kernels::BiasActivationParams bias_activation)
       : dtype_(dtype),
+        graph_(std::move(graph)),
+        graph_declined_(std::move(graph_declined)),
         conv_(std::move(conv)),
         pad_input_(pad_input),
         pad_(pad),
@@ -29,7 +39,11 @@ class ConvKernel final : public GpuKernel {
         epilogue_(epilogue),
         bias_activation_(bias_activation) {}
 
-  size_t workspace_bytes() const override { return pad_bytes_ + conv_.workspace_bytes(); }
+  // Either path may run (the graph declines misaligned addresses), so the larger workspace.
+  size_t workspace_bytes() const override {
+    return pad_bytes_ +
+           std::max(conv_.workspace_bytes(), graph_ ? graph_->workspace_bytes() : size_t{0});
+  }
 
   void enqueue(const GpuLaunch& launch) const override {
     const void* x = launch.inputs[0];
@@ -42,6 +56,10 @@ class ConvKernel final : public GpuKernel {
       x = workspace;
       workspace += pad_bytes_;
     }
+    if (graph_ && graph_->run(cudnn_of(launch), x, launch.inputs[1], bias, z, launch.outputs[0],
+                              workspace, launch.stream)) {
+      return;  // bias, residual and activation included
+    }
     const bool fused = conv_.run(cudnn_of(launch), x, launch.inputs[1], bias, z, launch.outputs[0],
                                  workspace, launch.stream);
     // A planned fusion cuDNN refused at run time leaves bias and activation to us as well.
@@ -52,7 +70,8 @@ class ConvKernel final : public GpuKernel {
   }
 
   std::string describe() const override {
-    std::string text = conv_.describe();
+    if (graph_) return (pad_input_ ? "pad + " : "") + graph_->describe();
+    std::string text = conv_.describe() + " (graph API: " + graph_declined_ + ")";
     if (pad_input_) text = "pad + " + text;
     if (epilogue_) {
       text += std::string(" + bias_activation(") + (has_bias_ ? "bias, " : "") +
@@ -63,6 +82,8 @@ class ConvKernel final : public GpuKernel {
 
  private:
   DType dtype_;
+  std::optional<kernels::CudnnGraphConv> graph_;
+  std::string graph_declined_;  // why there is no graph_
   kernels::CudnnConvForward conv_;
   bool pad_input_;
   kernels::WindowCopyParams pad_;
@@ -130,6 +151,20 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
   } else if (s.has_bias && s.activation.kind == Activation::kNone) {
     fusion = kernels::ConvFusion::kBiasIdentity;
   }
+  // The graph path covers the epilogues it can express; the legacy plan is made either way, for
+  // launches whose addresses the graph declines.
+  std::optional<kernels::CudnnGraphConv> graph;
+  std::string graph_declined = "activation " + std::string(activation_name(s.activation.kind));
+  if (!kernels::CudnnGraphConv::enabled()) {
+    graph_declined = "RILL_CUDNN_CONV=legacy";
+  } else if (s.activation.kind == Activation::kNone || s.activation.kind == Activation::kRelu) {
+    graph = kernels::CudnnGraphConv::plan(
+        cudnn_of(ctx), shape,
+        {.bias = s.has_bias,
+         .residual = residual_input >= 0,
+         .relu = s.activation.kind == Activation::kRelu},
+        kernels::CudnnGraphConv::policy_from_environment(), &graph_declined);
+  }
   kernels::CudnnConvForward conv =
       kernels::CudnnConvForward::plan(cudnn_of(ctx), shape, fusion, residual_input >= 0);
   const bool epilogue = !conv.fused() && (s.has_bias || s.activation.kind != Activation::kNone);
@@ -140,7 +175,8 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
   bias_activation.inner = channels_last ? 1 : spatial_size;
   bias_activation.activation = s.activation.kind;
   bias_activation.alpha = s.activation.alpha;
-  return std::make_unique<ConvKernel>(dtype, std::move(conv), !symmetric, pad, pad_bytes,
+  return std::make_unique<ConvKernel>(dtype, std::move(graph), std::move(graph_declined),
+                                      std::move(conv), !symmetric, pad, pad_bytes,
                                       s.has_bias, residual_input, epilogue, bias_activation);
 }
 

@@ -4,6 +4,24 @@
 
 namespace rill::runtime {
 
+bool BoundGraph::binds(std::span<const Tensor> in, std::span<const Tensor> out) const {
+  if (in.size() != inputs.size() || out.size() != outputs.size()) return false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i].data != inputs[i]) return false;
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].data != outputs[i]) return false;
+  }
+  return true;
+}
+
+void BoundGraph::remember(std::span<const Tensor> in, std::span<const Tensor> out) {
+  inputs.clear();
+  outputs.clear();
+  for (const Tensor& t : in) inputs.push_back(t.data);
+  for (const Tensor& t : out) outputs.push_back(t.data);
+}
+
 SessionGraph* GraphCache::find(const std::vector<ir::Shape>& signature) {
   const auto it = entries_.find(signature);
   if (it == entries_.end()) return nullptr;

@@ -7,22 +7,36 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "cuda/device_buffer.h"
 #include "cuda/graph.h"
 #include "ir/tensor.h"
+#include "rill/session.h"
 
 namespace rill::runtime {
 
+//! An instantiated graph that reads and writes fixed tensor addresses, and those addresses.
+struct BoundGraph {
+  cuda::GraphExec exec;
+  std::vector<void*> inputs;   //!< engine input order
+  std::vector<void*> outputs;  //!< engine output order
+
+  //! True when the graph was captured with exactly these tensors' addresses.
+  bool binds(std::span<const Tensor> in, std::span<const Tensor> out) const;
+  void remember(std::span<const Tensor> in, std::span<const Tensor> out);
+};
+
 struct SessionGraph {
   bool capture_failed = false;  //!< this signature runs without a graph
-  cuda::GraphExec exec;
+  //! Bound to the caller's buffers of the call that captured it (Note [Direct replay] in
+  //! session.cpp). kCaptureAndUpdate re-binds it when the addresses change.
+  BoundGraph direct;
+  //! kStagingCopies: the graph bound to the staging buffers, for calls with other addresses.
+  cuda::GraphExec staged;
   std::vector<cuda::DeviceAllocation> inputs;   //!< staging, engine input order
   std::vector<cuda::DeviceAllocation> outputs;  //!< staging, engine output order
-  //! kCaptureAndUpdate: the caller addresses the graph reads and writes.
-  std::vector<void*> bound_inputs;
-  std::vector<void*> bound_outputs;
 };
 
 class GraphCache {

@@ -6,7 +6,10 @@
 // (the failure mode where a few percent of outputs under threads come out wrong). So every run
 // ends by recording the slot's `done` event on its work stream and begins by making its own work
 // stream wait for that event: the context's memory is handed from stream to stream in order,
-// without the host ever waiting.
+// without the host ever waiting. A run on the very stream that ran the context last skips the
+// wait, which stream order already implies. Streams are told apart by cudaStreamGetId, never by
+// handle: a destroyed stream's handle may come back for a new stream, its id never does; a
+// stream being captured has no known id, so it always waits.
 #include "runtime/session_state.h"
 
 #include <algorithm>
@@ -102,6 +105,7 @@ std::unique_ptr<ContextSlot> SessionState::make_slot() {
   auto slot = std::make_unique<ContextSlot>(options_.graphs_per_context);
   slot->context = engine_->create_context();
   slot->engine_stream = streams_.acquire();
+  slot->engine_stream_id = cuda::stream_id_if_known(slot->engine_stream.get());
   slot->done = cuda::Event::create();
   slot->bound_inputs.assign(engine_->inputs().size(), nullptr);
   slot->bound_outputs.assign(engine_->outputs().size(), nullptr);
@@ -211,18 +215,26 @@ void SessionState::enqueue_plain(ContextSlot& slot, std::span<const Tensor> inpu
   counters_.plain.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Note [Direct replay]
+// ~~~~~~~~~~~~~~~~~~~~
+// A serving loop usually hands rill the same input and output buffers call after call. So every
+// signature's first capture binds the caller's own buffers (`direct`), and a later call with
+// exactly those addresses replays that graph as it is: one cudaGraphLaunch, no staging copies,
+// no re-capture. The graph touches those addresses only when a call passes them again, so it is
+// correct whatever the caller did with the memory in between. A call with other addresses takes
+// the policy's path: kStagingCopies replays a second graph bound to static staging buffers
+// (copy in, replay, copy out), kCaptureAndUpdate re-binds the direct graph to the new addresses.
 std::unique_ptr<SessionGraph> SessionState::capture(ContextSlot& slot,
                                                     std::span<const Tensor> inputs,
                                                     std::span<const Tensor> outputs) {
   auto graph = std::make_unique<SessionGraph>();
   try {
-    if (options_.graph_rebinding == GraphRebinding::kCaptureAndUpdate) {
-      bind(slot, inputs, outputs);
-      for (const Tensor& t : inputs) graph->bound_inputs.push_back(t.data);
-      for (const Tensor& t : outputs) graph->bound_outputs.push_back(t.data);
-    } else {
-      // The graph reads and writes staging buffers of its own, allocated before the capture
-      // begins (allocation is not capturable): later calls copy into and out of them.
+    bind(slot, inputs, outputs);
+    graph->direct.exec = cuda::GraphExec::instantiate(capture_enqueue(slot));
+    graph->direct.remember(inputs, outputs);
+    if (options_.graph_rebinding == GraphRebinding::kStagingCopies) {
+      // The staged graph reads and writes buffers of its own, allocated before the capture
+      // begins (allocation is not capturable): calls with other addresses copy through them.
       std::vector<Tensor> staged_in(inputs.begin(), inputs.end());
       std::vector<Tensor> staged_out(outputs.begin(), outputs.end());
       for (Tensor& t : staged_in) {
@@ -234,8 +246,8 @@ std::unique_ptr<SessionGraph> SessionState::capture(ContextSlot& slot,
         t.data = graph->outputs.back().data();
       }
       bind(slot, staged_in, staged_out);
+      graph->staged = cuda::GraphExec::instantiate(capture_enqueue(slot));
     }
-    graph->exec = cuda::GraphExec::instantiate(capture_enqueue(slot));
     return graph;
   } catch (const Error& e) {
     auto failed = std::make_unique<SessionGraph>();
@@ -264,40 +276,43 @@ cuda::Graph SessionState::capture_enqueue(ContextSlot& slot) {
   return cuda::Graph::from_native_handle(raw);
 }
 
-void SessionState::replay_rebound(SessionGraph& graph, ContextSlot& slot,
-                                  std::span<const Tensor> inputs, std::span<const Tensor> outputs,
-                                  cudaStream_t stream) {
-  bool same = true;
-  for (size_t i = 0; i < inputs.size(); ++i) same = same && inputs[i].data == graph.bound_inputs[i];
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    same = same && outputs[i].data == graph.bound_outputs[i];
-  }
-  if (!same) {
-    bind(slot, inputs, outputs);
-    const cuda::Graph fresh = capture_enqueue(slot);
-    if (!graph.exec.try_update(fresh)) graph.exec = cuda::GraphExec::instantiate(fresh);
-    for (size_t i = 0; i < inputs.size(); ++i) graph.bound_inputs[i] = inputs[i].data;
-    for (size_t i = 0; i < outputs.size(); ++i) graph.bound_outputs[i] = outputs[i].data;
-    counters_.updates.fetch_add(1, std::memory_order_relaxed);
-  }
-  graph.exec.launch(stream);
-  counters_.replays.fetch_add(1, std::memory_order_relaxed);
+void SessionState::rebind_direct(SessionGraph& graph, ContextSlot& slot,
+                                 std::span<const Tensor> inputs, std::span<const Tensor> outputs) {
+  bind(slot, inputs, outputs);
+  const cuda::Graph fresh = capture_enqueue(slot);
+  if (!graph.direct.exec.try_update(fresh)) graph.direct.exec = cuda::GraphExec::instantiate(fresh);
+  graph.direct.remember(inputs, outputs);
+  counters_.updates.fetch_add(1, std::memory_order_relaxed);
 }
 
-void SessionState::replay(SessionGraph& graph, std::span<const Tensor> inputs,
-                          std::span<const Tensor> outputs, cudaStream_t stream) {
+void SessionState::replay_staged(SessionGraph& graph, std::span<const Tensor> inputs,
+                                 std::span<const Tensor> outputs, cudaStream_t stream) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (const size_t bytes = tensor_bytes(inputs[i]); bytes > 0) {
       RILL_CUDA_CHECK(cudaMemcpyAsync(graph.inputs[i].data(), inputs[i].data, bytes,
                                       cudaMemcpyDeviceToDevice, stream));
     }
   }
-  graph.exec.launch(stream);
+  graph.staged.launch(stream);
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (const size_t bytes = tensor_bytes(outputs[i]); bytes > 0) {
       RILL_CUDA_CHECK(cudaMemcpyAsync(outputs[i].data, graph.outputs[i].data(), bytes,
                                       cudaMemcpyDeviceToDevice, stream));
     }
+  }
+  counters_.staged.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SessionState::replay(SessionGraph& graph, ContextSlot& slot, std::span<const Tensor> inputs,
+                          std::span<const Tensor> outputs, cudaStream_t stream) {
+  // Note [Direct replay].
+  if (graph.direct.binds(inputs, outputs)) {
+    graph.direct.exec.launch(stream);
+  } else if (options_.graph_rebinding == GraphRebinding::kCaptureAndUpdate) {
+    rebind_direct(graph, slot, inputs, outputs);
+    graph.direct.exec.launch(stream);
+  } else {
+    replay_staged(graph, inputs, outputs, stream);
   }
   counters_.replays.fetch_add(1, std::memory_order_relaxed);
 }
@@ -331,35 +346,40 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
     cuda::join(work, caller, events_);
   }
   // Note [Context reuse across streams].
-  RILL_CUDA_CHECK(cudaStreamWaitEvent(work, slot.done.get(), 0));
+  const uint64_t work_id =
+      work == slot.engine_stream.get() ? slot.engine_stream_id : cuda::stream_id_if_known(work);
+  if (work_id == 0 || work_id != slot.last_stream_id) {
+    RILL_CUDA_CHECK(cudaStreamWaitEvent(work, slot.done.get(), 0));
+  }
 
-  const std::vector<ir::Shape> signature = signature_of(inputs);
+  // The run's input shapes, in the slot's scratch (no allocation per run).
+  slot.signature.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) slot.signature[i] = inputs[i].shape;
   if (!options_.cuda_graphs) {
     enqueue_plain(slot, inputs, outputs, work);
   } else {
-    SessionGraph* graph = slot.graphs.find(signature);
+    SessionGraph* graph = slot.graphs.find(slot.signature);
     if (graph == nullptr) {
       // Warm-up: the first call of a signature runs plainly (planning it), then captures.
       enqueue_plain(slot, inputs, outputs, work);
       drop_stale_graphs(slot);
-      graph = &slot.graphs.insert(signature, capture(slot, inputs, outputs));
+      graph = &slot.graphs.insert(slot.signature, capture(slot, inputs, outputs));
       (graph->capture_failed ? counters_.fallbacks : counters_.captures)
           .fetch_add(1, std::memory_order_relaxed);
     } else if (graph->capture_failed) {
       enqueue_plain(slot, inputs, outputs, work);
       drop_stale_graphs(slot);
-    } else if (options_.graph_rebinding == GraphRebinding::kCaptureAndUpdate) {
-      replay_rebound(*graph, slot, inputs, outputs, work);
     } else {
-      replay(*graph, inputs, outputs, work);
+      replay(*graph, slot, inputs, outputs, work);
     }
   }
   slot.done.ref().record(work);
+  slot.last_stream_id = work_id;
   if (redirect) cuda::join(caller, work, events_);
-  if (!slot.warmed.contains(signature)) {
-    slot.warmed.insert(signature);
+  if (!slot.warmed.contains(slot.signature)) {  // a lookup; inserts only on a signature's first run
+    slot.warmed.insert(slot.signature);
     std::lock_guard lock(pool_mutex_);
-    warmed_.insert(signature);
+    warmed_.insert(slot.signature);
   }
 }
 
@@ -457,6 +477,7 @@ SessionStats SessionState::stats() const {
   s.capture_fallbacks = counters_.fallbacks.load();
   s.plain_enqueues = counters_.plain.load();
   s.graph_updates = counters_.updates.load();
+  s.staged_replays = counters_.staged.load();
   s.caller_captures = counters_.caller_captures.load();
   std::lock_guard lock(pool_mutex_);
   s.contexts = slots_.size();

@@ -27,6 +27,9 @@ struct ContextSlot {
   uint64_t graphs_memory_generation = 0;  //!< the context memory the cached graphs point into
   std::vector<void*> bound_inputs;   //!< addresses last bound, to skip rebinding
   std::vector<void*> bound_outputs;
+  uint64_t engine_stream_id = 0;  //!< cuda::stream_id_if_known(engine_stream)
+  uint64_t last_stream_id = 0;    //!< the stream that ran the slot's last work; 0 unknown
+  std::vector<ir::Shape> signature;  //!< scratch for the run's input shapes (no allocation)
   //! Input-shape signatures this context has run outside a caller's capture: planned, with an
   //! arena large enough for them (Note [Caller capture]).
   std::set<std::vector<ir::Shape>> warmed;
@@ -62,15 +65,18 @@ class SessionState {
   void bind(ContextSlot& slot, std::span<const Tensor> inputs, std::span<const Tensor> outputs);
   void enqueue_plain(ContextSlot& slot, std::span<const Tensor> inputs,
                      std::span<const Tensor> outputs, cudaStream_t stream);
-  void replay(SessionGraph& graph, std::span<const Tensor> inputs,
-              std::span<const Tensor> outputs, cudaStream_t stream);
-  void drop_stale_graphs(ContextSlot& slot);
   std::unique_ptr<SessionGraph> capture(ContextSlot& slot, std::span<const Tensor> inputs,
                                         std::span<const Tensor> outputs);
   //! Captures the context's enqueue, as bound now, on its engine stream.
   cuda::Graph capture_enqueue(ContextSlot& slot);
-  void replay_rebound(SessionGraph& graph, ContextSlot& slot, std::span<const Tensor> inputs,
-                      std::span<const Tensor> outputs, cudaStream_t stream);
+  //! Replays a captured signature (Note [Direct replay] in session.cpp).
+  void replay(SessionGraph& graph, ContextSlot& slot, std::span<const Tensor> inputs,
+              std::span<const Tensor> outputs, cudaStream_t stream);
+  void replay_staged(SessionGraph& graph, std::span<const Tensor> inputs,
+                     std::span<const Tensor> outputs, cudaStream_t stream);
+  void rebind_direct(SessionGraph& graph, ContextSlot& slot, std::span<const Tensor> inputs,
+                     std::span<const Tensor> outputs);
+  void drop_stale_graphs(ContextSlot& slot);
 
   std::shared_ptr<const Engine> engine_;
   SessionOptions options_;
@@ -89,7 +95,7 @@ class SessionState {
   std::once_flag redirect_logged_;
   struct Counters {
     std::atomic<uint64_t> runs{0}, redirected{0}, captures{0}, replays{0}, fallbacks{0},
-        plain{0}, updates{0}, caller_captures{0};
+        plain{0}, updates{0}, staged{0}, caller_captures{0};
   } counters_;
 };
 

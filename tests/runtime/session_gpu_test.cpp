@@ -10,6 +10,7 @@
 #include "cuda/check.h"
 #include "cuda/device.h"
 #include "cuda/device_buffer.h"
+#include "cuda/event.h"
 #include "cuda/graph.h"
 #include "cuda/stream_pool.h"
 #include "cuda/sync_counter.h"
@@ -167,6 +168,7 @@ TEST_F(SessionGpu, SteadyStateHasZeroHostSyncsUnderEveryPolicy) {
         EXPECT_EQ(session.stats().redirected_runs, redirected ? 51u : 0u);
         if (graphs) {
           EXPECT_EQ(session.stats().graph_replays, 50u);
+          EXPECT_EQ(session.stats().staged_replays, 0u) << "the capturing buffers replay directly";
         }
       }
     }
@@ -198,7 +200,81 @@ TEST_F(SessionGpu, GraphReplayWithNewBuffersEveryCallCapturesOncePerShape) {
   const SessionStats stats = session.stats();
   EXPECT_EQ(stats.graph_captures, 2u) << "one per input shape (batch 1 and 2)";
   EXPECT_EQ(stats.graph_replays, 28u);
+  EXPECT_EQ(stats.staged_replays, 10u)
+      << "set 2 shares set 1's shape but not its addresses; sets 0 and 1 replay directly";
   EXPECT_EQ(stats.capture_fallbacks, 0u);
+}
+
+// Note [Direct replay]: the buffers of the capturing call replay the graph as it is, reading
+// whatever those buffers hold at the time; other buffers go through the staging graph.
+TEST_F(SessionGpu, DirectReplayReadsTheCapturingBuffersAsTheyAreNow) {
+  Session session(tiny_cnn(), {.cuda_graphs = true});
+  cuda::StreamPool pool(cuda::current_device());
+  const auto stream = pool.acquire();
+  Buffers mine;
+  Buffers other;
+  for (int call = 0; call < 8; ++call) {
+    const bool use_other = call == 4;
+    Buffers& b = use_other ? other : mine;
+    const ir::HostTensor input = random_input(200 + static_cast<uint64_t>(call));
+    b.upload(input);  // new contents at the same address
+    b.poison();
+    RILL_CUDA_CHECK(cudaDeviceSynchronize());
+    {
+      cuda::SyncCounter counter;
+      session.run(b.inputs(), b.outputs(), stream.get());
+      if (call > 0) {
+        EXPECT_EQ(counter.host_syncs(), 0u) << counter.summary();
+      }
+    }
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+    EXPECT_EQ(b.read_logits(), reference_logits(input)) << "call " << call;
+  }
+  const SessionStats stats = session.stats();
+  EXPECT_EQ(stats.graph_captures, 1u);
+  EXPECT_EQ(stats.graph_replays, 7u);
+  EXPECT_EQ(stats.staged_replays, 1u) << "only the call with other buffers copies";
+}
+
+// Note [Context reuse across streams]: one context used from two streams. The second stream's
+// run is made ready at the moment the first stream's run starts (it waits for the same slow
+// producer, not for the run): without the session's wait on the context, both would use the
+// context's arena at once.
+TEST_F(SessionGpu, ContextReuseAcrossStreamsIsOrdered) {
+  Session session(tiny_cnn(), {.cuda_graphs = true, .max_contexts = 1});
+  cuda::StreamPool pool(cuda::current_device());
+  const auto a = pool.acquire();
+  const auto b = pool.acquire();
+  constexpr int64_t kBatch = 16;  // long enough runs for the two to overlap if unordered
+  const ir::HostTensor input_a = random_input(300, kBatch);
+  const ir::HostTensor input_b = random_input(301, kBatch);
+  const std::vector<float> expected_a = reference_logits(input_a);
+  const std::vector<float> expected_b = reference_logits(input_b);
+  Buffers on_a(kBatch);
+  Buffers on_b(kBatch);
+  on_a.upload(input_a);
+  on_b.upload(input_b);
+  cuda::DeviceAllocation flag(sizeof(int));
+  const cuda::Event producer_done = cuda::Event::create();
+  for (int round = 0; round < 20; ++round) {
+    on_a.poison();
+    on_b.poison();
+    RILL_CUDA_CHECK(cudaDeviceSynchronize());
+    testing::launch_spin_then_write(static_cast<int*>(flag.data()), round, 2'000'000, a.get());
+    producer_done.ref().record(a.get());
+    RILL_CUDA_CHECK(cudaStreamWaitEvent(b.get(), producer_done.get(), 0));
+    // Every order of the two streams: A then B, B then A, and twice on one stream.
+    const bool a_first = round % 2 == 0;
+    session.run((a_first ? on_a : on_b).inputs(), (a_first ? on_a : on_b).outputs(),
+                (a_first ? a : b).get());
+    session.run((a_first ? on_b : on_a).inputs(), (a_first ? on_b : on_a).outputs(),
+                (a_first ? b : a).get());
+    if (round % 4 == 1) session.run(on_a.inputs(), on_a.outputs(), a.get());
+    RILL_CUDA_CHECK(cudaDeviceSynchronize());
+    EXPECT_EQ(on_a.read_logits(), expected_a) << "round " << round;
+    EXPECT_EQ(on_b.read_logits(), expected_b) << "round " << round;
+  }
+  EXPECT_EQ(session.stats().contexts, 1u);
 }
 
 // The other rebinding: the graph binds the caller's buffers and is re-captured and updated when
