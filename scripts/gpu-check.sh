@@ -79,6 +79,33 @@ if [ -x "$stage/bin/rill_conformance" ]; then
   done
 fi
 
+# The Python package under PyTorch (tests/python/test_python_gpu.py: default stream, side stream,
+# torch.cuda.graph capture, zero host syncs, 8 threads, dropped outputs, DLPack and the CUDA
+# array interface), with the module that stage-device.sh built for this python3, and the CPU
+# tests too. RILL_EXPECT_GPU=1 turns a skip (no torch, no GPU) into a failure.
+if [ -d "$stage/python/rill" ]; then
+  python_path="$PWD/$stage/python"
+  python3 -c 'import pytest' 2>/dev/null || python_path="$python_path:$PWD/$stage/python-deps"
+  step python_tests env PYTHONPATH="$python_path" RILL_SOURCE_DIR="$PWD" PYTHONDONTWRITEBYTECODE=1 \
+    python3 -m pytest -v -rs -p no:cacheprovider -W ignore::DeprecationWarning \
+    tests/python/test_python_gpu.py tests/python/test_python_cpu.py
+  grep -E '(PASSED|FAILED|ERROR|SKIPPED)' "$out/logs/python_tests.log" | grep -E 'FAILED|ERROR|SKIPPED' |
+    head -n 20 | sed 's/^/    /' | tee -a "$summary"
+  tail -n 1 "$out/logs/python_tests.log" | sed 's/^/    /' | tee -a "$summary"
+else
+  printf '%-28s FAIL  (no staged Python module: run scripts/stage-device.sh with a Python 3.12)\n' python_tests | tee -a "$summary"
+  failures=$((failures + 1))
+fi
+
+# The seed's experiment from PyTorch (numbers, not pass/fail beyond running): ResNet-50 through
+# rill.torch.compile on torch's default stream and on a side stream, beside plain PyTorch.
+if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -d "$stage/python/rill" ] &&
+  python3 -c 'import torch, torchvision' 2>/dev/null; then
+  step pytorch_default_stream env PYTHONPATH="$PWD/$stage/python" PYTHONUNBUFFERED=1 timeout 300 \
+    python3 examples/pytorch_default_stream.py --cache-dir /tmp/rill-engine-cache
+  grep -E '^\||^#' "$out/logs/pytorch_default_stream.log" | tee -a "$summary"
+fi
+
 # Real models exported by this machine's PyTorch, run by rill and compared with PyTorch's float32
 # output (TF32 off on both sides): relative L2 error must stay under 1e-4.
 models=${RILL_MODELS_DIR:-/tmp/rill-models}

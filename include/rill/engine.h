@@ -24,8 +24,9 @@
 namespace rill {
 
 namespace engine {
-struct EngineState;  // internal
-class ContextState;  // internal
+struct EngineState;   // internal
+class ContextState;   // internal
+struct EngineAccess;  // internal: rill's own code reaches an Engine's state through it
 }  // namespace engine
 
 //! The range of shapes an input accepts: every dim d must satisfy min[d] <= d <= max[d].
@@ -149,6 +150,12 @@ class Engine : public std::enable_shared_from_this<Engine> {
   };
   std::map<std::string, HostTensor> run_on_cpu(const std::map<std::string, HostTensor>& inputs) const;
 
+  //! The output shapes (engine output order) for concrete input shapes (engine input order),
+  //! inferred on the host: no GPU needed. Throws kInvalidArgument for a shape outside an input's
+  //! range. Costs a shape inference over the graph: cache the answer per signature.
+  std::vector<std::vector<int64_t>> output_shapes(
+      const std::vector<std::vector<int64_t>>& input_shapes) const;
+
   //! The activation memory plan at the inputs' opt shapes (plans on the current GPU; needs one).
   PlannedMemory planned_memory() const;
 
@@ -156,10 +163,12 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::string describe(bool with_gpu_plan) const;
 
   ~Engine();
+
+ private:
+  friend struct engine::EngineAccess;
   explicit Engine(std::unique_ptr<engine::EngineState> state);
   engine::EngineState& state() const { return *state_; }
 
- private:
   std::unique_ptr<engine::EngineState> state_;
 };
 
@@ -193,9 +202,11 @@ class ExecutionContext {
   size_t arena_bytes() const;
   size_t naive_activation_bytes() const;
 
-  explicit ExecutionContext(std::unique_ptr<engine::ContextState> state);
 
  private:
+  friend class Engine;  // create_context() makes contexts
+  explicit ExecutionContext(std::unique_ptr<engine::ContextState> state);
+
   std::unique_ptr<engine::ContextState> state_;
 };
 

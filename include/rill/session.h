@@ -27,6 +27,19 @@
 // docs/PERFORMANCE.md compares the two). Graphs are kept
 // in a bounded LRU per context; a capture that fails falls back to plain enqueue for that
 // signature, with the reason logged once.
+//
+// Note [Caller capture]
+// ~~~~~~~~~~~~~~~~~~~~~
+// A caller may itself be capturing its stream into a CUDA graph (torch.cuda.graph,
+// cudaStreamBeginCapture). Then run() captures nothing of its own and redirects nothing: it
+// enqueues the inference plainly on the caller's stream, so the caller's graph holds it. That
+// graph keeps pointing at the context's activation memory after the call, and is replayed later
+// on whatever stream the caller picks, so the context is pinned to the caller's graph: it leaves
+// the pool for good (the pool makes another when it needs one) and lives as long as the Session.
+// The capture must not allocate or plan, so the input shapes must have run on this session once
+// before, outside the capture (the warm-up that torch.cuda.graph asks for anyway); a context
+// that ran them is preferred, otherwise a fresh one is made in relaxed capture mode. A Session
+// must outlive every graph captured through it.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -124,6 +137,9 @@ struct SessionStats {
   uint64_t capture_fallbacks = 0;  //!< signatures that run without graphs after a failed capture
   uint64_t plain_enqueues = 0;
   uint64_t contexts = 0;
+  //! Runs enqueued into the caller's own CUDA graph capture (Note [Caller capture]); each pinned
+  //! one context to the caller's graph.
+  uint64_t caller_captures = 0;
 };
 
 //! Thread-safe: many threads may call run() at once; each call takes an execution context of its
@@ -141,7 +157,8 @@ class Session {
   //! order (Engine::inputs() / outputs()); see Note [Lifetimes] for how long they must live.
   void run(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
            cudaStream_t caller_stream);
-  //! Same, allocating the outputs stream-ordered on `caller_stream`.
+  //! Same, allocating the outputs stream-ordered on `caller_stream`. Not while `caller_stream`
+  //! is capturing (allocate the outputs in the capture and pass them).
   std::vector<OwnedTensor> run(std::span<const Tensor> inputs, cudaStream_t caller_stream);
 
   const Engine& engine() const;

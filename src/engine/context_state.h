@@ -25,7 +25,7 @@ class ContextState {
   uint64_t memory_generation() const noexcept { return memory_generation_; }
 
  private:
-  const EngineDefinition& definition() const { return engine_->state().definition; }
+  const EngineDefinition& definition() const { return EngineAccess::state(*engine_).definition; }
 
   std::shared_ptr<const Engine> engine_;  // keeps the engine alive for the context's lifetime
   int device_ = 0;

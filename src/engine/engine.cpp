@@ -7,6 +7,7 @@
 #include "engine/context_state.h"
 #include "engine/cpu_executor.h"
 #include "engine/engine_state.h"
+#include "engine/graph_shapes.h"
 #include "engine/plan_file.h"
 
 namespace rill {
@@ -17,8 +18,7 @@ Engine::~Engine() = default;
 std::shared_ptr<Engine> Engine::build_from_onnx(const std::string& path,
                                                 const BuildOptions& options,
                                                 const BuildProgress& progress) {
-  return std::make_shared<Engine>(
-      std::make_unique<engine::EngineState>(engine::build_definition(path, options, progress)));
+  return engine::EngineAccess::make(engine::build_definition(path, options, progress));
 }
 
 PlannedMemory Engine::planned_memory() const {
@@ -29,8 +29,7 @@ PlannedMemory Engine::planned_memory() const {
 }
 
 std::shared_ptr<Engine> Engine::load(const std::string& path) {
-  return std::make_shared<Engine>(
-      std::make_unique<engine::EngineState>(engine::read_plan_file(path)));
+  return engine::EngineAccess::make(engine::read_plan_file(path));
 }
 
 void Engine::save(const std::string& path) const {
@@ -47,8 +46,8 @@ std::unique_ptr<ExecutionContext> Engine::create_context() const {
     throw Error(ErrorKind::kNoDevice,
                 "an execution context needs a CUDA device; without one use run_on_cpu()");
   }
-  return std::make_unique<ExecutionContext>(
-      std::make_unique<engine::ContextState>(shared_from_this()));
+  return std::unique_ptr<ExecutionContext>(
+      new ExecutionContext(std::make_unique<engine::ContextState>(shared_from_this())));
 }
 
 std::map<std::string, Engine::HostTensor> Engine::run_on_cpu(
@@ -74,6 +73,25 @@ std::map<std::string, Engine::HostTensor> Engine::run_on_cpu(
     out.data.assign(tensor.raw(), tensor.raw() + tensor.bytes());
     result[name] = std::move(out);
   }
+  return result;
+}
+
+std::vector<std::vector<int64_t>> Engine::output_shapes(
+    const std::vector<std::vector<int64_t>>& input_shapes) const {
+  const engine::EngineDefinition& def = state_->definition;
+  if (input_shapes.size() != def.inputs.size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "expected " + std::to_string(def.inputs.size()) + " input shapes, got " +
+                    std::to_string(input_shapes.size()));
+  }
+  std::map<std::string, ir::Shape> named;
+  for (size_t i = 0; i < input_shapes.size(); ++i) {
+    engine::check_input_shape(def.inputs[i], input_shapes[i]);
+    named[def.inputs[i].name] = input_shapes[i];
+  }
+  const engine::GraphShapes shapes = engine::infer_graph_shapes(def.graph, named);
+  std::vector<std::vector<int64_t>> result;
+  for (const TensorInfo& out : def.outputs) result.push_back(shapes.descs[shapes.id(out.name)].shape);
   return result;
 }
 

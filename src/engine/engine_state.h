@@ -12,6 +12,7 @@
 #include "engine/engine_definition.h"
 #include "engine/shape_plan.h"
 #include "kernels/library_handles.h"
+#include "rill/engine.h"
 
 namespace rill::engine {
 
@@ -40,6 +41,15 @@ struct EngineState {
   mutable kernels::CudnnHandle planning_cudnn_;
   mutable std::unique_ptr<StoredAlgorithms> algorithms_;
   mutable std::map<std::vector<ir::Shape>, std::shared_ptr<const ShapePlan>> plans_;
+};
+
+//! rill's own way to an Engine's internals, which the public API keeps private: making an engine
+//! from a definition (the builder, the plan reader, tests) and reading its state (contexts).
+struct EngineAccess {
+  static std::shared_ptr<Engine> make(EngineDefinition definition) {
+    return std::shared_ptr<Engine>(new Engine(std::make_unique<EngineState>(std::move(definition))));
+  }
+  static EngineState& state(const Engine& engine) { return engine.state(); }
 };
 
 //! Throws kInvalidArgument unless `shape` is within `info`'s range.

@@ -49,7 +49,7 @@ void ContextState::set_input_shape(const std::string& name, const ir::Shape& sha
 
 const ShapePlan& ContextState::plan() {
   if (plan_) return *plan_;
-  plan_ = engine_->state().plan_for(input_shapes_);
+  plan_ = EngineAccess::state(*engine_).plan_for(input_shapes_);
   // Growing the arena is setup for a new, larger signature, never steady state.
   if (plan_->arena_bytes() > arena_.size()) {
     arena_ = cuda::DeviceAllocation(plan_->arena_bytes());

@@ -28,6 +28,23 @@ size_t tensor_bytes(const Tensor& t) {
   return static_cast<size_t>(ir::element_count(t.shape)) * dtype_size(t.dtype);
 }
 
+std::vector<ir::Shape> signature_of(std::span<const Tensor> inputs) {
+  std::vector<ir::Shape> signature;
+  signature.reserve(inputs.size());
+  for (const Tensor& t : inputs) signature.push_back(t.shape);
+  return signature;
+}
+
+//! True while `stream` is being captured into a CUDA graph (Note [Caller capture]). The legacy
+//! default stream cannot be captured, and asking about it during another thread's capture may
+//! itself be refused, so it is not asked.
+bool is_capturing(cudaStream_t stream) {
+  if (stream == nullptr || stream == cudaStreamLegacy) return false;
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  RILL_CUDA_CHECK(cudaStreamIsCapturing(stream, &status));
+  return status != cudaStreamCaptureStatusNone;
+}
+
 Error tensor_error(const std::string& what, const std::string& role, const TensorInfo& info,
                    const Tensor& t) {
   return Error(ErrorKind::kInvalidArgument, what,
@@ -79,6 +96,9 @@ SessionState::SessionState(std::shared_ptr<const Engine> engine, SessionOptions 
 SessionState::~SessionState() {
   // Work enqueued by runs may still read the contexts' memory: let it finish before freeing.
   for (const auto& slot : slots_) (void)cudaEventSynchronize(slot->done.get());
+  // Pinned contexts belong to callers' graphs, which must not outlive the session
+  // (Note [Caller capture]); their last direct work is waited for like the others'.
+  for (const auto& slot : pinned_) (void)cudaEventSynchronize(slot->done.get());
 }
 
 std::unique_ptr<ContextSlot> SessionState::make_slot() {
@@ -327,6 +347,9 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
   counters_.runs.fetch_add(1, std::memory_order_relaxed);
   set_shapes(slot, inputs);
   check_outputs(slot, outputs);
+  // The run's input shapes, in the slot's scratch (no allocation per run).
+  slot.signature.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) slot.signature[i] = inputs[i].shape;
 
   const bool redirect =
       options_.stream_policy == StreamPolicy::kAlwaysDedicated || cuda::is_default_stream(caller);
@@ -367,6 +390,11 @@ void SessionState::run_on_slot(ContextSlot& slot, std::span<const Tensor> inputs
     throw;
   }
   finish();
+  if (!slot.warmed.contains(slot.signature)) {  // a lookup; inserts only on a signature's first run
+    slot.warmed.insert(slot.signature);
+    std::lock_guard lock(pool_mutex_);
+    warmed_.insert(slot.signature);
+  }
 }
 
 // Note [Failed runs]
@@ -383,8 +411,6 @@ void SessionState::enqueue_on(ContextSlot& slot, std::span<const Tensor> inputs,
     enqueue_plain(slot, inputs, outputs, work);
     return;
   }
-  slot.signature.resize(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) slot.signature[i] = inputs[i].shape;
   SessionGraph* graph = slot.graphs.find(slot.signature);
   if (graph == nullptr) {
     // Warm-up: the first call of a signature runs plainly (planning it), then captures.
@@ -401,9 +427,67 @@ void SessionState::enqueue_on(ContextSlot& slot, std::span<const Tensor> inputs,
   }
 }
 
+ContextSlot& SessionState::pin_for_caller_capture(const std::vector<ir::Shape>& signature) {
+  std::unique_lock lock(pool_mutex_);
+  if (!warmed_.contains(signature)) {
+    std::string shapes;
+    for (const ir::Shape& shape : signature) shapes += (shapes.empty() ? "" : ",") + ir::shape_string(shape);
+    throw Error(ErrorKind::kInvalidArgument,
+                "these input shapes have not run on this session yet; run them once before "
+                "capturing (a capture must not plan or allocate), as torch.cuda.graph's warm-up "
+                "does",
+                {{"shapes", shapes}});
+  }
+  const auto warmed = std::find_if(free_.begin(), free_.end(), [&](ContextSlot* slot) {
+    return slot->warmed.contains(signature);
+  });
+  if (warmed != free_.end()) {
+    ContextSlot* slot = *warmed;
+    free_.erase(warmed);
+    const auto owner = std::find_if(slots_.begin(), slots_.end(),
+                                    [&](const auto& s) { return s.get() == slot; });
+    pinned_.push_back(std::move(*owner));
+    slots_.erase(owner);
+    return *pinned_.back();
+  }
+  // Every context that ran these shapes is busy or pinned: make one. Its handles and arena are
+  // allocated with this thread in relaxed capture mode, as PyTorch's allocator does under capture;
+  // the plan itself is the engine's, made by the warm-up.
+  lock.unlock();
+  std::unique_ptr<ContextSlot> slot;
+  {
+    cuda::CaptureModeGuard relaxed(cudaStreamCaptureModeRelaxed);
+    slot = make_slot();
+  }
+  lock.lock();
+  pinned_.push_back(std::move(slot));
+  return *pinned_.back();
+}
+
+void SessionState::run_into_caller_capture(std::span<const Tensor> inputs,
+                                           std::span<const Tensor> outputs, cudaStream_t caller) {
+  ContextSlot& slot = pin_for_caller_capture(signature_of(inputs));
+  counters_.runs.fetch_add(1, std::memory_order_relaxed);
+  counters_.caller_captures.fetch_add(1, std::memory_order_relaxed);
+  {
+    // A fresh context plans its arena here (the engine's plan exists): allocation, not capture.
+    cuda::CaptureModeGuard relaxed(cudaStreamCaptureModeRelaxed);
+    set_shapes(slot, inputs);
+    check_outputs(slot, outputs);
+  }
+  // The context's last work before it was pinned ran outside the capture: the graph waits for
+  // that record of `done` (an external wait), so its first replay cannot overtake it.
+  RILL_CUDA_CHECK(cudaStreamWaitEvent(caller, slot.done.get(), cudaEventWaitExternal));
+  enqueue_plain(slot, inputs, outputs, caller);
+}
+
 void SessionState::run(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
                        cudaStream_t caller) {
   cuda::DeviceGuard guard(device_);
+  if (is_capturing(caller)) {
+    run_into_caller_capture(inputs, outputs, caller);
+    return;
+  }
   SlotLease slot = acquire();
   run_on_slot(*slot, inputs, outputs, caller);
 }
@@ -411,6 +495,11 @@ void SessionState::run(std::span<const Tensor> inputs, std::span<const Tensor> o
 std::vector<OwnedTensor> SessionState::run_allocating(std::span<const Tensor> inputs,
                                                       cudaStream_t caller) {
   cuda::DeviceGuard guard(device_);
+  if (is_capturing(caller)) {
+    throw Error(ErrorKind::kUnsupported,
+                "a run that allocates its outputs cannot be captured; allocate them in the "
+                "capture and pass them to run()");
+  }
   SlotLease slot = acquire();
   set_shapes(*slot, inputs);
   std::vector<OwnedTensor> owned;
@@ -433,6 +522,7 @@ SessionStats SessionState::stats() const {
   s.plain_enqueues = counters_.plain.load();
   s.graph_updates = counters_.updates.load();
   s.staged_replays = counters_.staged.load();
+  s.caller_captures = counters_.caller_captures.load();
   std::lock_guard lock(pool_mutex_);
   s.contexts = slots_.size();
   for (const auto& slot : slots_) s.graph_evictions += slot->graphs.evictions();

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "cuda/event.h"
@@ -47,6 +48,9 @@ struct ContextSlot {
   };
   std::vector<CheckedAddresses> checked_inputs;
   std::vector<CheckedAddresses> checked_outputs;
+  //! Input-shape signatures this context has run outside a caller's capture: planned, with an
+  //! arena large enough for them (Note [Caller capture]).
+  std::set<std::vector<ir::Shape>> warmed;
 
   explicit ContextSlot(size_t graph_capacity) : graphs(graph_capacity) {}
 };
@@ -64,6 +68,10 @@ class SessionState {
  private:
   class SlotLease;
   SlotLease acquire();
+  //! Takes a context out of the pool for good, for a run into the caller's capture.
+  ContextSlot& pin_for_caller_capture(const std::vector<ir::Shape>& signature);
+  void run_into_caller_capture(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
+                               cudaStream_t caller);
   void release(ContextSlot* slot);
   std::unique_ptr<ContextSlot> make_slot();
 
@@ -104,12 +112,14 @@ class SessionState {
   std::condition_variable slot_freed_;
   std::vector<std::unique_ptr<ContextSlot>> slots_;  // all slots ever made
   std::vector<ContextSlot*> free_;
+  std::vector<std::unique_ptr<ContextSlot>> pinned_;  // out of the pool, in callers' graphs
+  std::set<std::vector<ir::Shape>> warmed_;          // signatures some context has run
   size_t making_ = 0;  // slots being made outside the lock
 
   std::once_flag redirect_logged_;
   struct Counters {
     std::atomic<uint64_t> runs{0}, redirected{0}, captures{0}, replays{0}, fallbacks{0},
-        plain{0}, updates{0}, staged{0};
+        plain{0}, updates{0}, staged{0}, caller_captures{0};
   } counters_;
 };
 

@@ -180,8 +180,8 @@ std::vector<HostTensor> run_on_gpu(rill::ir::Graph graph, std::vector<HostTensor
     const auto& shape = inputs[i].shape();
     options.shapes[graph.inputs[i].name] = {shape, shape, shape};
   }
-  auto engine = std::make_shared<rill::Engine>(std::make_unique<rill::engine::EngineState>(
-      rill::engine::build_definition(graph, options, origin)));
+  auto engine =
+      rill::engine::EngineAccess::make(rill::engine::build_definition(graph, options, origin));
   auto context = engine->create_context();
   rill::cuda::StreamPool streams(rill::cuda::current_device());
   const auto stream = streams.acquire();

@@ -74,7 +74,7 @@ TEST(TuningBuild, OffRecordsNoChoices) {
   const auto engine = Engine::build_from_onnx(testing::model_path("tiny_cnn.onnx"), options);
   EXPECT_FALSE(engine->summary().tuning.ran);
   EXPECT_EQ(engine->summary().tuning.status, "off");
-  EXPECT_TRUE(engine->state().definition.algorithms.choices.empty());
+  EXPECT_TRUE(engine::EngineAccess::state(*engine).definition.algorithms.choices.empty());
   EXPECT_FALSE(std::filesystem::exists(options.timing_cache));
 }
 
@@ -87,7 +87,7 @@ TEST(TuningBuild, WithoutAGpuEveryLayerIsLeftToTheHeuristic) {
   EXPECT_FALSE(t.ran);
   EXPECT_NE(t.status.find("no GPU"), std::string::npos) << t.status;
   EXPECT_TRUE(t.warnings.empty());
-  EXPECT_TRUE(engine->state().definition.algorithms.choices.empty());
+  EXPECT_TRUE(engine::EngineAccess::state(*engine).definition.algorithms.choices.empty());
   EXPECT_FALSE(std::filesystem::exists(options.timing_cache));  // nothing timed, nothing written
   EXPECT_NE(engine->describe(false).find("tuning: skipped: no GPU"), std::string::npos);
 }

@@ -62,12 +62,12 @@ std::map<std::string, Engine::HostTensor> run(const ir::Graph& graph,
                                               const std::map<std::string, ir::HostTensor>& inputs) {
   BuildOptions options;
   options.optimize = false;
-  Engine engine(std::make_unique<EngineState>(build_definition(graph, options, "test")));
+  const auto engine = EngineAccess::make(build_definition(graph, options, "test"));
   std::map<std::string, Engine::HostTensor> host;
   for (const auto& [name, t] : inputs) {
     host[name] = {t.dtype(), t.shape(), std::vector<std::byte>(t.raw(), t.raw() + t.bytes())};
   }
-  return engine.run_on_cpu(host);
+  return engine->run_on_cpu(host);
 }
 
 ir::HostTensor to_ir(const Engine::HostTensor& t) {

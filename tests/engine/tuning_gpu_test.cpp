@@ -49,7 +49,7 @@ size_t tunable_layers(const Engine& engine) {
 }
 
 const engine::TunedAlgorithms& algorithms(const Engine& engine) {
-  return engine.state().definition.algorithms;
+  return engine::EngineAccess::state(engine).definition.algorithms;
 }
 
 class TuningGpu : public ::testing::Test {
@@ -215,7 +215,7 @@ TEST_F(TuningGpu, LoadedPlanRunsTheStoredChoices) {
   EXPECT_EQ(algorithms(*loaded), algorithms(*built));
   const ir::HostTensor expected = run(*built, input_);
   EXPECT_TRUE(testing::tensors_close(run(*loaded, input_), expected, 1e-6));
-  const auto use = loaded->state().algorithm_use();
+  const auto use = engine::EngineAccess::state(*loaded).algorithm_use();
   EXPECT_TRUE(use.applicable);
   EXPECT_EQ(use.used, tunable_layers(*loaded));  // every tunable layer at opt took its choice
   EXPECT_EQ(use.rejected, 0u);
@@ -227,17 +227,17 @@ TEST_F(TuningGpu, ChoicesThatDoNotApplyFallBackToTheHeuristic) {
   const ir::HostTensor reference = cpu_logits(*built, input_);
 
   // Tuned on another GPU: every choice is ignored.
-  engine::EngineDefinition other_gpu = built->state().definition;
+  engine::EngineDefinition other_gpu = engine::EngineAccess::state(*built).definition;
   other_gpu.algorithms.environment.gpu_name = "Some Other GPU";
-  const auto moved = std::make_shared<Engine>(std::make_unique<engine::EngineState>(other_gpu));
+  const auto moved = engine::EngineAccess::make(other_gpu);
   EXPECT_TRUE(testing::tensors_close(run(*moved, input_), reference, 1e-5));
-  EXPECT_FALSE(moved->state().algorithm_use().applicable);
-  EXPECT_EQ(moved->state().algorithm_use().used, 0u);
+  EXPECT_FALSE(engine::EngineAccess::state(*moved).algorithm_use().applicable);
+  EXPECT_EQ(engine::EngineAccess::state(*moved).algorithm_use().used, 0u);
 
   // Same GPU, but choices the libraries do not offer for their problems (a cuDNN algorithm
   // number no heuristic returns, cuBLASLt bytes of the wrong size): each is rejected and the
   // heuristic plans the layer.
-  engine::EngineDefinition stale = built->state().definition;
+  engine::EngineDefinition stale = engine::EngineAccess::state(*built).definition;
   for (auto& [key, choice] : stale.algorithms.choices) {
     if (key.rfind("cudnn_", 0) == 0) {
       choice.algorithm = {99, 0, 0, 0, 0, 0, 0, 0};
@@ -245,9 +245,9 @@ TEST_F(TuningGpu, ChoicesThatDoNotApplyFallBackToTheHeuristic) {
       choice.algorithm.resize(3);
     }
   }
-  const auto rejected = std::make_shared<Engine>(std::make_unique<engine::EngineState>(stale));
+  const auto rejected = engine::EngineAccess::make(stale);
   EXPECT_TRUE(testing::tensors_close(run(*rejected, input_), reference, 1e-5));
-  const auto use = rejected->state().algorithm_use();
+  const auto use = engine::EngineAccess::state(*rejected).algorithm_use();
   EXPECT_TRUE(use.applicable);
   EXPECT_EQ(use.used, 0u);
   EXPECT_EQ(use.rejected, tunable_layers(*rejected));

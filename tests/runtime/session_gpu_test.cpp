@@ -11,6 +11,7 @@
 #include "cuda/device.h"
 #include "cuda/device_buffer.h"
 #include "cuda/event.h"
+#include "cuda/graph.h"
 #include "cuda/stream_pool.h"
 #include "cuda/sync_counter.h"
 #include "gpu_test.h"
@@ -407,6 +408,67 @@ TEST_F(SessionGpu, AllocatingRunIsStreamOrdered) {
     RILL_CUDA_CHECK(cudaMemcpyAsync(logits.data(), outputs[0].data(), 40, cudaMemcpyDeviceToHost, caller));
     RILL_CUDA_CHECK(cudaStreamSynchronize(caller));
     EXPECT_EQ(logits, reference_logits(input));
+  }
+}
+
+// Note [Caller capture]: a run on a stream the caller is capturing lands in the caller's graph
+// (no capture of the session's own), pins its context, and the graph replays it correctly with
+// the producer and consumer around it, while the session keeps serving ordinary calls.
+TEST_F(SessionGpu, RunInsideTheCallersCaptureIsPartOfTheCallersGraph) {
+  for (bool graphs : {true, false}) {
+    Session session(tiny_cnn(), {.cuda_graphs = graphs});
+    cuda::StreamPool pool(cuda::current_device());
+    const auto stream = pool.acquire();
+    Buffers staged, b;
+    const ir::HostTensor first = random_input(91);
+    b.upload(first);
+    session.run(b.inputs(), b.outputs(), stream.get());  // warm-up of the shape
+    RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+    EXPECT_EQ(b.read_logits(), reference_logits(first));
+
+    cuda::DeviceAllocation flag(sizeof(int));
+    cuda::DeviceAllocation result(kOutputElements * sizeof(float));
+    cudaGraph_t raw = nullptr;
+    RILL_CUDA_CHECK(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal));
+    // Producer, the session, consumer: all in the caller's graph.
+    testing::launch_spin_then_write(static_cast<int*>(flag.data()), 1, 20'000'000, stream.get());
+    RILL_CUDA_CHECK(cudaMemcpyAsync(b.input.data(), staged.input.data(), staged.input.size(),
+                                    cudaMemcpyDeviceToDevice, stream.get()));
+    session.run(b.inputs(), b.outputs(), stream.get());
+    RILL_CUDA_CHECK(cudaMemcpyAsync(result.data(), b.logits.data(), result.size(),
+                                    cudaMemcpyDeviceToDevice, stream.get()));
+    RILL_CUDA_CHECK(cudaStreamEndCapture(stream.get(), &raw));
+    const cuda::GraphExec exec = cuda::GraphExec::instantiate(cuda::Graph::from_native_handle(raw));
+    EXPECT_EQ(session.stats().caller_captures, 1u);
+    EXPECT_EQ(session.stats().contexts, 0u) << "the captured context left the pool";
+
+    for (uint64_t seed : {92u, 93u}) {
+      const ir::HostTensor input = random_input(seed);
+      staged.upload(input);
+      RILL_CUDA_CHECK(cudaMemset(result.data(), 0xFF, result.size()));
+      RILL_CUDA_CHECK(cudaDeviceSynchronize());
+      exec.launch(stream.get());
+      // An ordinary run meanwhile takes a fresh context, not the graph's.
+      Buffers other;
+      other.upload(first);
+      session.run(other.inputs(), other.outputs(), stream.get());
+      RILL_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+      std::vector<float> seen(kOutputElements);
+      RILL_CUDA_CHECK(cudaMemcpy(seen.data(), result.data(), result.size(), cudaMemcpyDeviceToHost));
+      EXPECT_EQ(seen, reference_logits(input)) << "graphs " << graphs << " seed " << seed;
+      EXPECT_EQ(other.read_logits(), reference_logits(first));
+    }
+    // An unseen shape inside a capture is refused before anything is enqueued.
+    Buffers two(2);
+    RILL_CUDA_CHECK(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal));
+    try {
+      session.run(two.inputs(), two.outputs(), stream.get());
+      ADD_FAILURE() << "no error for an unseen shape";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+    }
+    RILL_CUDA_CHECK(cudaStreamEndCapture(stream.get(), &raw));
+    if (raw != nullptr) RILL_CUDA_CHECK(cudaGraphDestroy(raw));
   }
 }
 
