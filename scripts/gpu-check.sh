@@ -58,7 +58,7 @@ sanitizer=/usr/local/cuda/bin/compute-sanitizer
 if [ -x "$sanitizer" ] && [ -x "$stage/bin/rill_session_gpu_tests" ]; then
   filter='SessionGpu.*:-*DefaultStream*:*SteadyState*:*DirectReplay*'
   for tool in memcheck racecheck; do
-    step "sanitizer_$tool" timeout 100 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
+    step "sanitizer_$tool" timeout 240 env RILL_HAMMER_THREADS=2 RILL_HAMMER_RUNS=4 \
       "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 30 \
       "$stage/bin/rill_session_gpu_tests" --gtest_filter="$filter" --gtest_brief=1
     grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/logs/sanitizer_$tool.log" | sed 's/^/    /' | tee -a "$summary"
