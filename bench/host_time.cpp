@@ -24,7 +24,6 @@
 #include <exception>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +35,7 @@
 #include "rill/session.h"
 
 #include "bench/bench_buffers.h"
+#include "bench/bench_config.h"
 #include "bench/json_output.h"
 #include "bench/runner.h"
 #include "cuda/check.h"
@@ -48,16 +48,6 @@ namespace {
 
 using rill::bench::BufferSet;
 using rill::bench::IoSpec;
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 std::shared_ptr<const rill::Engine> open_engine(const std::string& path, rill::Precision precision) {
   if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".rill") == 0) {
@@ -297,7 +287,7 @@ int main(int argc, char** argv) {
     const std::string date = rill::bench::utc_date();
     std::printf("## rill host time per Session::run: %s, %s\n\n", device.c_str(), date.c_str());
     nlohmann::json all = {{"device", device}, {"date", date}, {"models", nlohmann::json::array()}};
-    for (const std::string& model : split_list(models)) {
+    for (const std::string& model : rill::bench::split_list(models)) {
       all["models"].push_back(measure_model(model, precision, batch, warmup, iterations));
       if (!json_path.empty()) rill::bench::write_json_file(all, json_path);
     }

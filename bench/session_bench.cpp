@@ -6,13 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "rill/engine.h"
 #include "rill/error.h"
 
+#include "bench/bench_config.h"
 #include "bench/compare.h"
 #include "bench/json_output.h"
 #include "bench/report.h"
@@ -20,16 +20,6 @@
 #include "cuda/device.h"
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 std::shared_ptr<const rill::Engine> open_engine(const std::string& path, bool tf32) {
   if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".rill") == 0) {
@@ -75,7 +65,7 @@ int main(int argc, char** argv) {
     std::printf("## rill Session benchmarks: %s, %s\n\n", device.c_str(), date.c_str());
     std::fflush(stdout);
     nlohmann::json all = {{"device", device}, {"date", date}, {"models", nlohmann::json::array()}};
-    for (const std::string& model : split_list(models)) {
+    for (const std::string& model : rill::bench::split_list(models)) {
       std::fprintf(stderr, "[bench] %s: building\n", model.c_str());
       const auto engine = open_engine(model, tf32);
       rill::bench::BenchConfig config = base;

@@ -1,5 +1,6 @@
 #include "bench/bench_config.h"
 
+#include <sstream>
 #include <string>
 
 #include "rill/error.h"
@@ -28,6 +29,16 @@ StreamMode parse_stream_mode(std::string_view name) {
   throw Error(ErrorKind::kInvalidArgument,
               "unknown stream mode; expected naive, default, explicit or dedicated",
               {{"stream", std::string(name)}});
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
 }
 
 int BenchConfig::effective_streams() const {

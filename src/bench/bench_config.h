@@ -30,6 +30,9 @@ std::string_view stream_mode_name(StreamMode mode) noexcept;
 //! The inverse of stream_mode_name; throws rill::Error (kInvalidArgument) for anything else.
 StreamMode parse_stream_mode(std::string_view name);
 
+//! "a,b,,c" -> {"a", "b", "c"}: a comma-separated command-line list, empty items dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 struct BenchConfig {
   std::string model;  //!< path, for reports only: the runner is handed a built Engine
   //! Leading (batch) dim of every input whose first dim is dynamic; 0 keeps the engine's opt

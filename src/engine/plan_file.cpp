@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "engine/binary_io.h"
+#include "engine/file_frame.h"
 #include "engine/timing_cache.h"
 #include "rill/version.h"
 
@@ -13,8 +14,8 @@ namespace rill::engine {
 
 namespace {
 
-constexpr char kMagic[8] = {'R', 'I', 'L', 'L', 'P', 'L', 'A', 'N'};
-constexpr size_t kHeaderBytes = 32;
+constexpr FileFrame kPlanFrame{"RILLPLAN", kPlanFormatVersion, "plan file",
+                               "; rebuild the plan from the ONNX model"};
 
 // --- writing -----------------------------------------------------------------------------
 
@@ -174,21 +175,7 @@ TuningSummary get_tuning_summary(BinaryReader& r) {
   return t;
 }
 
-template <class T>
-void put_header_field(std::vector<std::byte>& out, size_t offset, T value) {
-  std::memcpy(out.data() + offset, &value, sizeof(T));
-}
-
 }  // namespace
-
-uint64_t fnv1a64(std::span<const std::byte> bytes) noexcept {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (std::byte b : bytes) {
-    hash ^= static_cast<uint8_t>(b);
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
 
 std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   BinaryWriter w;
@@ -256,40 +243,14 @@ std::vector<std::byte> serialize_plan(const EngineDefinition& def) {
   put_environment(w, def.algorithms.environment);
   put_choices(w, def.algorithms.choices);
 
-  const std::vector<std::byte>& payload = w.bytes();
-  std::vector<std::byte> file(kHeaderBytes);
-  std::memcpy(file.data(), kMagic, sizeof(kMagic));
-  put_header_field<uint32_t>(file, 8, kPlanFormatVersion);
-  put_header_field<uint32_t>(file, 12, 0);
-  put_header_field<uint64_t>(file, 16, payload.size());
-  put_header_field<uint64_t>(file, 24, fnv1a64(payload));
-  file.insert(file.end(), payload.begin(), payload.end());
-  return file;
+  return frame(kPlanFrame, w.bytes());
 }
 
 EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::string& origin) {
   auto fail = [&](const std::string& what) -> Error {
     return Error(ErrorKind::kPlanFile, what, {{"file", origin}});
   };
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
-    throw fail("not a rill plan file (bad magic)");
-  }
-  uint32_t version = 0;
-  uint64_t payload_size = 0;
-  uint64_t checksum = 0;
-  std::memcpy(&version, bytes.data() + 8, sizeof(version));
-  std::memcpy(&payload_size, bytes.data() + 16, sizeof(payload_size));
-  std::memcpy(&checksum, bytes.data() + 24, sizeof(checksum));
-  if (version != kPlanFormatVersion) {
-    throw fail("plan file format version " + std::to_string(version) + ", this rill reads " +
-               std::to_string(kPlanFormatVersion) + "; rebuild the plan from the ONNX model");
-  }
-  const auto payload = bytes.subspan(kHeaderBytes);
-  if (payload.size() != payload_size) {
-    throw fail("plan file is truncated: payload has " + std::to_string(payload.size()) +
-               " bytes, header says " + std::to_string(payload_size));
-  }
-  if (fnv1a64(payload) != checksum) throw fail("plan file is corrupt (checksum mismatch)");
+  const auto payload = unframe(kPlanFrame, bytes, origin);
 
   BinaryReader r(payload, origin);
   EngineDefinition def;

@@ -1,12 +1,7 @@
 // The .rill plan file: a serialized EngineDefinition.
 //
-// Layout (little-endian):
-//   offset 0   8 bytes  magic "RILLPLAN"
-//   offset 8   u32      format version (kPlanFormatVersion)
-//   offset 12  u32      reserved, 0
-//   offset 16  u64      payload size in bytes
-//   offset 24  u64      FNV-1a 64 checksum of the payload
-//   offset 32  payload: rill version string, build options, summary, graph (inputs, outputs,
+// Layout (little-endian): the header of engine/file_frame.h (magic "RILLPLAN", format version
+// kPlanFormatVersion, payload size, FNV-1a 64 checksum), then the payload: rill version string, build options, summary, graph (inputs, outputs,
 //              value info, initializers with their bytes, nodes with attributes), then the
 //              tuned algorithms (environment and choices, as the timing cache stores them)
 // A file with another magic, another version, a short payload or a checksum mismatch is
@@ -30,8 +25,5 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
 
 void write_plan_file(const EngineDefinition& definition, const std::string& path);
 EngineDefinition read_plan_file(const std::string& path);
-
-//! FNV-1a, 64 bit.
-uint64_t fnv1a64(std::span<const std::byte> bytes) noexcept;
 
 }  // namespace rill::engine

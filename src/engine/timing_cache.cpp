@@ -8,19 +8,14 @@
 #include <unistd.h>
 
 #include "engine/binary_io.h"
+#include "engine/file_frame.h"
 #include "engine/plan_file.h"
 
 namespace rill::engine {
 
 namespace {
 
-constexpr char kMagic[8] = {'R', 'I', 'L', 'L', 'T', 'I', 'M', 'E'};
-constexpr size_t kHeaderBytes = 32;
-
-template <class T>
-void put_header_field(std::vector<std::byte>& out, size_t offset, T value) {
-  std::memcpy(out.data() + offset, &value, sizeof(T));
-}
+constexpr FileFrame kCacheFrame{"RILLTIME", kTimingCacheFormatVersion, "timing cache"};
 
 }  // namespace
 
@@ -79,40 +74,11 @@ std::vector<std::byte> TimingCache::serialize() const {
   BinaryWriter w;
   put_environment(w, environment_);
   put_choices(w, entries_);
-  const std::vector<std::byte>& payload = w.bytes();
-  std::vector<std::byte> file(kHeaderBytes);
-  std::memcpy(file.data(), kMagic, sizeof(kMagic));
-  put_header_field<uint32_t>(file, 8, kTimingCacheFormatVersion);
-  put_header_field<uint32_t>(file, 12, 0);
-  put_header_field<uint64_t>(file, 16, payload.size());
-  put_header_field<uint64_t>(file, 24, fnv1a64(payload));
-  file.insert(file.end(), payload.begin(), payload.end());
-  return file;
+  return frame(kCacheFrame, w.bytes());
 }
 
 TimingCache TimingCache::deserialize(std::span<const std::byte> bytes, const std::string& origin) {
-  auto fail = [&](const std::string& what) {
-    return Error(ErrorKind::kPlanFile, what, {{"file", origin}});
-  };
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
-    throw fail("not a rill timing cache (bad magic)");
-  }
-  uint32_t version = 0;
-  uint64_t payload_size = 0;
-  uint64_t checksum = 0;
-  std::memcpy(&version, bytes.data() + 8, sizeof(version));
-  std::memcpy(&payload_size, bytes.data() + 16, sizeof(payload_size));
-  std::memcpy(&checksum, bytes.data() + 24, sizeof(checksum));
-  if (version != kTimingCacheFormatVersion) {
-    throw fail("timing cache format version " + std::to_string(version) + ", this rill reads " +
-               std::to_string(kTimingCacheFormatVersion));
-  }
-  const auto payload = bytes.subspan(kHeaderBytes);
-  if (payload.size() != payload_size) {
-    throw fail("timing cache is truncated: payload has " + std::to_string(payload.size()) +
-               " bytes, header says " + std::to_string(payload_size));
-  }
-  if (fnv1a64(payload) != checksum) throw fail("timing cache is corrupt (checksum mismatch)");
+  const auto payload = unframe(kCacheFrame, bytes, origin);
   BinaryReader r(payload, origin, "timing cache");
   TimingCache cache(get_environment(r));
   cache.entries_ = get_choices(r);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/binary_io.h"
+#include "engine/file_frame.h"
 #include "engine/plan_file.h"
 
 namespace rill::engine {
