@@ -112,8 +112,20 @@ int main(int argc, char** argv) {
   bench_app->add_flag("--include-transfers", bench.include_transfers,
                       "time an H2D copy of the inputs and a D2H copy of the outputs too");
   bench_app->add_option("--json", bench.json, "write the results as JSON to this file");
-  bench_app->add_flag("--compare", bench.compare,
-                      "run scenarios (a)-(e) in one process and print a table with speed-ups");
+  CLI::Option* bench_compare = bench_app->add_flag(
+      "--compare", bench.compare,
+      "run scenarios (a)-(e) in one process and print a table with speed-ups");
+  bench_app
+      ->add_flag("--profile", bench.profile,
+                 "after the benchmark, time every layer and print the slowest (trtexec's "
+                 "--dumpProfile)")
+      ->excludes(bench_compare);
+  bench_app
+      ->add_option("--profile-iterations", bench.profile_iterations,
+                   "enqueues the profile times each layer over (default 50)")
+      ->check(CLI::PositiveNumber);
+  bench_app->add_option("--profile-top", bench.profile_top,
+                        "layers listed by --profile, slowest first (default 25, 0: all)");
   add_precision_options(bench_app, bench.precision);
   add_shape_options(bench_app, bench.shapes);
 

@@ -172,6 +172,22 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::unique_ptr<engine::EngineState> state_;
 };
 
+//! One layer's GPU time in a profiling run (ExecutionContext::profile_layers).
+struct LayerTime {
+  std::string name;    //!< the node's name (fused layers: the name the fusion gave)
+  std::string op;      //!< op type, e.g. "Conv", "rill.Attention"
+  std::string kernel;  //!< how it runs: the library call or kernel and its settings
+  float median_ms = 0;
+  float min_ms = 0;
+};
+
+//! Per-layer times of one context at its current shapes (trtexec's --dumpProfile).
+struct LayerProfile {
+  std::vector<LayerTime> layers;  //!< in execution order
+  float total_median_ms = 0;      //!< median of the whole enqueue, first layer start to end
+  int iterations = 0;
+};
+
 //! Per-caller execution state (TensorRT's IExecutionContext). Not thread-safe: one context is
 //! used by one thread at a time; use one context per concurrent caller.
 class ExecutionContext {
@@ -191,6 +207,13 @@ class ExecutionContext {
   //! allocation, no work on a default stream other than `stream` itself, capturable into a CUDA
   //! graph. `stream` should not be a default stream (the Session redirects those).
   void enqueue(cudaStream_t stream);
+
+  //! Times every layer: `iterations` enqueues on `stream` (after two untimed ones), each layer
+  //! between two timing events, the stream held until an iteration is queued so that host launch
+  //! cost does not read as GPU time (Note [Timing without host gaps], src/cuda/stream_hold.h).
+  //! A diagnostic that blocks the host and creates events: never call it on a serving path. The
+  //! layers' sum exceeds a graph replay's time by the event records between them.
+  LayerProfile profile_layers(cudaStream_t stream, int iterations = 50);
 
   //! Changes whenever the context's internal memory moves (a larger shape signature grew the
   //! activation arena). CUDA graphs captured from enqueue() before the change read freed memory

@@ -4,6 +4,8 @@
 
 #include "bench/compare.h"
 #include "bench/json_output.h"
+#include "bench/layer_profile.h"
+#include "bench/layer_report.h"
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "cuda/device.h"
@@ -45,8 +47,15 @@ int run_bench(const BenchCommand& cmd) {
   if (!cmd.compare) {
     const bench::BenchResult result = bench::run_benchmark(engine, config);
     std::printf("%s", bench::format_report(result).c_str());
+    nlohmann::json json = bench::to_json(result);
+    if (cmd.profile) {
+      const LayerProfile profile =
+          bench::profile_engine_layers(*engine, config, cmd.profile_iterations);
+      std::printf("\n%s", bench::format_layer_profile(profile, cmd.profile_top).c_str());
+      json["layer_profile"] = bench::to_json(profile);
+    }
     if (!cmd.json.empty()) {
-      bench::write_json_file(bench::to_json(result), cmd.json);
+      bench::write_json_file(json, cmd.json);
       std::printf("results written to %s\n", cmd.json.c_str());
     }
     return 0;

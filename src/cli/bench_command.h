@@ -3,6 +3,7 @@
 // lives in src/bench; this only turns CLI options into a BenchConfig and prints.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -26,6 +27,9 @@ struct BenchCommand {
   bool include_transfers = false;
   std::string json;  //!< write results here
   bool compare = false;
+  bool profile = false;        //!< print a per-layer profile after the benchmark
+  int profile_iterations = 50;
+  size_t profile_top = 25;     //!< layers the profile lists, slowest first; 0: all
 };
 
 //! Runs the benchmark and prints its report (or the comparison table). Needs a GPU: without one

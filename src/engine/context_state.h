@@ -20,7 +20,8 @@ class ContextState {
   void set_input_shape(const std::string& name, const ir::Shape& shape);
   ir::Shape output_shape(const std::string& name);
   void set_tensor_address(const std::string& name, void* data);
-  void enqueue(cudaStream_t stream);
+  //! `observer` (may be null) sees every step: the layer profile times them.
+  void enqueue(cudaStream_t stream, StepObserver* observer = nullptr);
   const ShapePlan& plan();
   uint64_t memory_generation() const noexcept { return memory_generation_; }
 

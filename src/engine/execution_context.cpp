@@ -7,6 +7,7 @@
 // plan-time constants in the engine, and all of them outlive any enqueued work because a context
 // holds its engine and is destroyed only by its owner.
 #include "engine/context_state.h"
+#include "engine/layer_profiler.h"
 
 #include <algorithm>
 
@@ -77,7 +78,7 @@ void ContextState::set_tensor_address(const std::string& name, void* data) {
   outputs_[index_of(definition().outputs, name, "input or output")] = data;
 }
 
-void ContextState::enqueue(cudaStream_t stream) {
+void ContextState::enqueue(cudaStream_t stream, StepObserver* observer) {
   const ShapePlan& current = plan();
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (inputs_[i] == nullptr && ir::element_count(current.input_shapes()[i]) > 0) {
@@ -96,7 +97,7 @@ void ContextState::enqueue(cudaStream_t stream) {
                 {{"context_device", std::to_string(device_)}});
   }
   const Bindings bindings{&inputs_, &outputs_, arena_.data()};
-  current.enqueue(bindings, stream, libraries_, scratch_in_, scratch_out_);
+  current.enqueue(bindings, stream, libraries_, scratch_in_, scratch_out_, observer);
 }
 
 }  // namespace rill::engine
@@ -117,6 +118,9 @@ void ExecutionContext::set_tensor_address(const std::string& name, void* data) {
   state_->set_tensor_address(name, data);
 }
 void ExecutionContext::enqueue(cudaStream_t stream) { state_->enqueue(stream); }
+LayerProfile ExecutionContext::profile_layers(cudaStream_t stream, int iterations) {
+  return engine::profile_layers(*state_, stream, iterations);
+}
 uint64_t ExecutionContext::memory_generation() const { return state_->memory_generation(); }
 size_t ExecutionContext::arena_bytes() const { return state_->plan().arena_bytes(); }
 size_t ExecutionContext::naive_activation_bytes() const {

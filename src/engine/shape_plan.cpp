@@ -235,8 +235,9 @@ void ShapePlan::push_layer_range(const Step& step) const {
 
 void ShapePlan::enqueue(const Bindings& bindings, cudaStream_t stream,
                         const ops::LibraryHandles& libraries, std::vector<const void*>& scratch_in,
-                        std::vector<void*>& scratch_out) const {
-  for (const Step& step : steps_) {
+                        std::vector<void*>& scratch_out, StepObserver* observer) const {
+  for (size_t index = 0; index < steps_.size(); ++index) {
+    const Step& step = steps_[index];
     scratch_in.clear();
     scratch_out.clear();
     for (int v : step.inputs) scratch_in.push_back(resolve(v, bindings));
@@ -245,6 +246,7 @@ void ShapePlan::enqueue(const Bindings& bindings, cudaStream_t stream,
                                 static_cast<std::byte*>(bindings.arena) + step.workspace_offset,
                                 stream, &libraries};
     if (nvtx_layers_) push_layer_range(step);
+    if (observer != nullptr) observer->before_step(index, stream);
     try {
       step.kernel->enqueue(launch);
       if (nvtx_layers_) nvtxDomainRangePop(nvtx_domain());
@@ -255,12 +257,18 @@ void ShapePlan::enqueue(const Bindings& bindings, cudaStream_t stream,
       }
       throw;
     }
+    if (observer != nullptr) observer->after_step(index, stream);
   }
   for (const OutputCopy& copy : copies_) {
     if (copy.bytes == 0) continue;
     RILL_CUDA_CHECK(cudaMemcpyAsync((*bindings.outputs)[copy.output], resolve(copy.value, bindings),
                                     copy.bytes, cudaMemcpyDeviceToDevice, stream));
   }
+}
+
+ShapePlan::StepInfo ShapePlan::step_info(size_t index) const {
+  const Step& step = steps_.at(index);
+  return {step.node->name, step.node->op_type, step.kernel->describe()};
 }
 
 std::string ShapePlan::describe() const {

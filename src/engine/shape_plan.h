@@ -44,6 +44,15 @@ struct Bindings {
   void* arena = nullptr;
 };
 
+//! Sees each step of an enqueue, before and after its launches are queued (the layer profile
+//! records timing events there: ExecutionContext::profile_layers).
+class StepObserver {
+ public:
+  virtual ~StepObserver() = default;
+  virtual void before_step(size_t step, cudaStream_t stream) = 0;
+  virtual void after_step(size_t step, cudaStream_t stream) = 0;
+};
+
 class ShapePlan {
  public:
   //! Plans `definition` for `input_shapes` (engine input order) on the current device.
@@ -55,9 +64,10 @@ class ShapePlan {
   //! Launches every kernel on `stream`, then copies outputs that no kernel writes directly (an
   //! output that is a reshaped input, a constant, ...). No allocation, no host sync.
   //! `scratch_in` / `scratch_out` are the caller's reusable pointer arrays (see
-  //! max_step_inputs()).
+  //! max_step_inputs()). `observer`, when given, sees every step.
   void enqueue(const Bindings& bindings, cudaStream_t stream, const ops::LibraryHandles& libraries,
-               std::vector<const void*>& scratch_in, std::vector<void*>& scratch_out) const;
+               std::vector<const void*>& scratch_in, std::vector<void*>& scratch_out,
+               StepObserver* observer = nullptr) const;
 
   const std::vector<ir::Shape>& input_shapes() const noexcept { return input_shapes_; }
   const std::vector<ir::Shape>& output_shapes() const noexcept { return output_shapes_; }
@@ -68,6 +78,12 @@ class ShapePlan {
   size_t kernel_count() const noexcept { return steps_.size(); }
   //! One line per launched step: node, op, kernel description, output type.
   std::string describe() const;
+
+  //! What step `index` (< kernel_count()) runs: its node's name and op, and how it runs.
+  struct StepInfo {
+    std::string name, op, kernel;
+  };
+  StepInfo step_info(size_t index) const;
 
  private:
   struct Step {

@@ -6,6 +6,7 @@
 
 #include "cuda/check.h"
 #include "kernels/bias_activation.cuh"
+#include "kernels/cudnn_types.h"
 #include "kernels/library_check.h"
 #include "kernels/tuning_bench.h"
 
@@ -30,19 +31,7 @@ using ActivationDescPtr =
     std::unique_ptr<cudnnActivationStruct, DescriptorDeleter<cudnnActivationDescriptor_t,
                                                              cudnnDestroyActivationDescriptor>>;
 
-cudnnDataType_t cudnn_type(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32:
-      return CUDNN_DATA_FLOAT;
-    case DType::kFloat16:
-      return CUDNN_DATA_HALF;
-    case DType::kBFloat16:
-      return CUDNN_DATA_BFLOAT16;
-    default:
-      throw Error(ErrorKind::kUnsupported, "cuDNN convolution: dtype has no GPU path yet",
-                  {{"dtype", std::string(dtype_name(dtype))}});
-  }
-}
+cudnnDataType_t cudnn_type(DType dtype) { return cudnn_data_type(dtype, "cuDNN convolution"); }
 
 // The convolution's compute type: float for every supported data type (half data accumulates in
 // float, Note [Half-precision convolutions]).
@@ -269,6 +258,29 @@ size_t largest_need(const std::vector<size_t>& needs) {
   return largest;
 }
 
+// The fastest usable candidate (needs[i] != kUnusable) by bench.time of `launch` after
+// `configure(candidate)`, with its time in `best_ms`; null when none ran. A candidate cuDNN
+// offered but would not run is no candidate.
+template <typename Perf, typename Configure, typename Launch>
+const Perf* fastest_candidate(const std::vector<Perf>& candidates, const std::vector<size_t>& needs,
+                              TuningBench& bench, Configure&& configure, Launch&& launch,
+                              float& best_ms) {
+  const Perf* best = nullptr;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (needs[i] == kUnusable) continue;
+    try {
+      configure(candidates[i]);
+      const float ms = bench.time(launch);
+      if (best == nullptr || ms < best_ms) {
+        best = &candidates[i];
+        best_ms = ms;
+      }
+    } catch (const Error&) {
+    }
+  }
+  return best;
+}
+
 size_t volume(const std::array<int64_t, 3>& dims) {
   return static_cast<size_t>(dims[0] * dims[1] * dims[2]);
 }
@@ -473,27 +485,16 @@ bool CudnnConvForward::tune(cudnnHandle_t handle,
   epilogue.inner = s.channels_last ? 1 : static_cast<int64_t>(spatial);
   epilogue.activation = relu_ ? Activation::kRelu : Activation::kNone;
   float best_ms = 0.0f;
-  const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (needs[i] == kUnusable) continue;
-    const auto& candidate = candidates[i];
-    try {
-      configure(handle, finish(candidate, s));
-      const float ms = bench.time([&](cudaStream_t stream) {
+  const cudnnConvolutionFwdAlgoPerf_t* best = fastest_candidate(
+      candidates, needs, bench, [&](const auto& candidate) { configure(handle, finish(candidate, s)); },
+      [&](cudaStream_t stream) {
         const bool done = run(handle, buffers[0], buffers[1], buffers[2],
                               residual_ ? buffers[3] : nullptr, buffers[4], buffers[5], stream);
         if (!done && fusion_ != ConvFusion::kNone) {
           launch_bias_activation(s.dtype, epilogue, buffers[4], buffers[2], buffers[4], stream);
         }
-      });
-      if (best == nullptr || ms < best_ms) {
-        best = &candidate;
-        best_ms = ms;
-      }
-    } catch (const Error&) {
-      // A candidate cuDNN offered but would not run is no candidate.
-    }
-  }
+      },
+      best_ms);
   if (best == nullptr) return false;
   configure(handle, finish(*best, s));
   tuned_ = true;
@@ -634,23 +635,10 @@ bool CudnnConvBackwardData::tune(cudnnHandle_t handle,
        static_cast<size_t>(s.out_channels * (s.in_channels / s.group)) * volume(s.kernel) * element,
        static_cast<size_t>(s.batch * s.in_channels) * volume(s.input) * element, workspace});
   float best_ms = 0.0f;
-  const cudnnConvolutionBwdDataAlgoPerf_t* best = nullptr;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (needs[i] == kUnusable) continue;
-    const auto& candidate = candidates[i];
-    try {
-      configure(handle, finish(candidate, s));
-      const float ms = bench.time([&](cudaStream_t stream) {
-        run(handle, buffers[0], buffers[1], buffers[2], buffers[3], stream);
-      });
-      if (best == nullptr || ms < best_ms) {
-        best = &candidate;
-        best_ms = ms;
-      }
-    } catch (const Error&) {
-      // A candidate cuDNN offered but would not run is no candidate.
-    }
-  }
+  const cudnnConvolutionBwdDataAlgoPerf_t* best = fastest_candidate(
+      candidates, needs, bench, [&](const auto& candidate) { configure(handle, finish(candidate, s)); },
+      [&](cudaStream_t stream) { run(handle, buffers[0], buffers[1], buffers[2], buffers[3], stream); },
+      best_ms);
   if (best == nullptr) return false;
   configure(handle, finish(*best, s));
   tuned_ = true;

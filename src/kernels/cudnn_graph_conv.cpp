@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 
+#include "kernels/cudnn_types.h"
 #include "kernels/library_check.h"
 #include "kernels/tuning_bench.h"
 
@@ -50,20 +51,6 @@ std::vector<int64_t> spatial_values(const ConvShape& s, const std::array<int64_t
   if (s.spatial == 1) out.push_back(unit);
   for (int i = 0; i < s.spatial; ++i) out.push_back(values[static_cast<size_t>(i)]);
   return out;
-}
-
-cudnnDataType_t data_type(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32:
-      return CUDNN_DATA_FLOAT;
-    case DType::kFloat16:
-      return CUDNN_DATA_HALF;
-    case DType::kBFloat16:
-      return CUDNN_DATA_BFLOAT16;
-    default:
-      throw Error(ErrorKind::kUnsupported, "cuDNN graph convolution: dtype has no GPU path",
-                  {{"dtype", std::string(dtype_name(dtype))}});
-  }
 }
 
 BackendDescriptor pointwise_op(cudnnPointwiseMode_t mode, const BackendDescriptor& x,
@@ -290,7 +277,7 @@ std::optional<CudnnGraphConv> CudnnGraphConv::plan(cudnnHandle_t handle, const C
   conv.epilogue_ = epilogue;
   std::deque<BackendDescriptor>& keep = conv.keep_alive_;
   try {
-    const cudnnDataType_t type = data_type(s.dtype);
+    const cudnnDataType_t type = cudnn_data_type(s.dtype, "cuDNN graph convolution");
     const Layout x = packed(s.batch, s.in_channels, s.input, s);
     const Layout w = packed(s.out_channels, s.in_channels, s.kernel, s);
     const Layout y = packed(s.batch, s.out_channels, s.output, s);

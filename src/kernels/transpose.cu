@@ -42,7 +42,40 @@ __global__ void batched_transpose_kernel(BatchedTransposeParams p, const Unit* _
   }
 }
 
+// Consecutive threads take consecutive pixels: each channel's reads are coalesced, and each
+// thread writes its pixel's C' channels as one contiguous run.
+template <class Unit>
+__global__ void to_nhwc_kernel(ToNhwcParams p, uint64_t pixels, const Unit* __restrict__ in,
+                               Unit* __restrict__ out) {
+  const uint64_t i = blockIdx.x * uint64_t{blockDim.x} + threadIdx.x;
+  if (i >= pixels) return;
+  const uint64_t image = i / p.spatial;
+  const uint64_t pixel = i - image * p.spatial;
+  const Unit* src = in + image * p.channels * p.spatial + pixel;
+  Unit* dst = out + i * p.padded_channels;
+  for (uint32_t c = 0; c < p.padded_channels; ++c) {
+    dst[c] = c < p.channels ? src[c * p.spatial] : Unit{};
+  }
+}
+
 }  // namespace
+
+void launch_to_nhwc(const ToNhwcParams& params, size_t element_size, const void* in, void* out,
+                    cudaStream_t stream) {
+  const uint64_t pixels = uint64_t{params.batch} * params.spatial;
+  if (pixels == 0 || params.padded_channels == 0) return;
+  const auto blocks = static_cast<unsigned>((pixels + kBlockSize - 1) / kBlockSize);
+  dispatch_unit(element_size, [&](auto unit) {
+    using Unit = decltype(unit);
+    if constexpr (sizeof(Unit) <= 8) {
+      to_nhwc_kernel<Unit><<<blocks, kBlockSize, 0, stream>>>(
+          params, pixels, static_cast<const Unit*>(in), static_cast<Unit*>(out));
+    } else {
+      throw Error(ErrorKind::kInternal, "to_nhwc: 16-byte elements");
+    }
+  });
+  RILL_CUDA_CHECK_LAUNCH();
+}
 
 void launch_batched_transpose(const BatchedTransposeParams& params, size_t element_size,
                               const void* in, void* out, cudaStream_t stream) {

@@ -1,14 +1,12 @@
 #include "kernels/tuning_bench.h"
 
-#include <atomic>
-#include <thread>
-
 #include <algorithm>
 
 #include <cublasLt.h>
 #include <cudnn.h>
 
 #include "cuda/check.h"
+#include "cuda/stream_hold.h"
 #include "kernels/algorithm_selector.h"
 
 namespace rill::kernels {
@@ -48,7 +46,7 @@ TuningBench::TuningBench(Settings settings) : settings_(settings), stream_(cuda:
   }
 }
 
-std::vector<void*> TuningBench::buffers(std::initializer_list<size_t> bytes) {
+std::vector<void*> TuningBench::buffers(std::span<const size_t> bytes) {
   size_t total = 0;
   for (size_t b : bytes) total += align_256(b);
   if (total > scratch_.size()) {
@@ -71,20 +69,9 @@ std::vector<void*> TuningBench::buffers(std::initializer_list<size_t> bytes) {
 float TuningBench::time(const std::function<void(cudaStream_t)>& launch) {
   cudaStream_t stream = stream_.get();
   for (int i = 0; i < settings_.warmup; ++i) launch(stream);
-  // Note [Timing without host gaps]: the stream is held by a host function until every timed
-  // launch is enqueued, so the events bracket GPU work only. Without the hold, a launch whose
-  // host side (descriptor setup, cudnnBackendExecute) takes longer than its kernels leaves the
-  // GPU idle between the events, and small problems time the host instead of the kernel: at
-  // batch 1 that picked kernels 3x slower in the network.
-  std::atomic<bool> release{false};
-  RILL_CUDA_CHECK(cudaLaunchHostFunc(
-      stream,
-      [](void* flag) {
-        while (!static_cast<std::atomic<bool>*>(flag)->load(std::memory_order_acquire)) {
-          std::this_thread::yield();
-        }
-      },
-      &release));
+  // Note [Timing without host gaps] (cuda/stream_hold.h): the timed launches start only once
+  // all of them are queued, so the events bracket GPU work and not the host's launch cost.
+  cuda::StreamHold hold(stream);
   const int reps = settings_.repetitions;
   try {
     for (int r = 0; r < reps; ++r) {
@@ -93,11 +80,11 @@ float TuningBench::time(const std::function<void(cudaStream_t)>& launch) {
       events_[2 * r + 1].ref().record(stream);
     }
   } catch (...) {
-    release.store(true, std::memory_order_release);
+    hold.release();
     (void)cudaStreamSynchronize(stream);
     throw;
   }
-  release.store(true, std::memory_order_release);
+  hold.release();
   launches_ += static_cast<size_t>(settings_.warmup + reps);
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream));
   std::vector<float> times;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 #include <cuda_runtime_api.h>
@@ -37,7 +38,10 @@ class TuningBench {
   //! Disjoint 256-byte aligned device buffers of the given sizes, valid until the next call. They
   //! hold a finite, non-zero pattern (0x3c bytes: 0.0115 in float32 and bfloat16, 1.06 in
   //! float16), so that no candidate runs on zeros or NaNs, which some kernels handle faster.
-  std::vector<void*> buffers(std::initializer_list<size_t> bytes);
+  std::vector<void*> buffers(std::span<const size_t> bytes);
+  std::vector<void*> buffers(std::initializer_list<size_t> bytes) {
+    return buffers(std::span<const size_t>(bytes.begin(), bytes.size()));
+  }
 
   //! Median milliseconds of one `launch(stream())` after `warmup` untimed launches; each timed
   //! launch sits between two recorded events. Blocks the host (build time only). Throws what

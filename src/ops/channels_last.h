@@ -40,6 +40,14 @@ ConvNhwcSetup conv_nhwc_setup(const Node& node, std::span<const TensorDesc> inpu
 std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const ConvSetup& s,
                                             bool channels_last, int residual_input);
 
+//! A pointwise channels-last convolution (1x1, stride 1, no pads, one group, no activation but
+//! ReLU) as one cuBLASLt GEMM with bias, residual and ReLU in its epilogue, or null for any other
+//! convolution (conv_gemm_gpu.cpp). Sets `key` to the name its choice against cuDNN is stored
+//! under (Note [Kernel choice]).
+std::unique_ptr<GpuKernel> make_pointwise_conv_gemm(const GpuPrepareContext& ctx,
+                                                    const ConvSetup& s, int residual_input,
+                                                    std::string* key);
+
 std::vector<TensorDesc> infer_conv_nhwc(const InferContext& ctx);
 std::vector<HostTensor> run_conv_nhwc_cpu(const Node& node, std::span<const HostTensor> inputs);
 std::unique_ptr<GpuKernel> prepare_conv_nhwc_gpu(const GpuPrepareContext& ctx);

@@ -7,6 +7,7 @@
 // by copying X into a padded workspace buffer (NC(D)HW only; channels-last nodes are made with
 // symmetric pads, see ir/passes/channels_last.h).
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -15,11 +16,22 @@
 #include "kernels/cudnn_graph_conv.h"
 #include "kernels/layout_copy.cuh"
 #include "ops/channels_last.h"
+#include "ops/kernel_choice.h"
 #include "ops/nn_common.h"
 
 namespace rill::ops::nn {
 
 namespace {
+
+// RILL_POINTWISE_CONV=cudnn|gemm forces the path of pointwise channels-last convolutions, for
+// A/B measurements; unset (or anything else), the build's timed choice decides.
+enum class PointwisePath { kChosen, kCudnn, kGemm };
+PointwisePath pointwise_path_from_environment() {
+  const char* value = std::getenv("RILL_POINTWISE_CONV");
+  if (value == nullptr) return PointwisePath::kChosen;
+  const std::string v = value;
+  return v == "cudnn" ? PointwisePath::kCudnn : v == "gemm" ? PointwisePath::kGemm : PointwisePath::kChosen;
+}
 
 class ConvKernel final : public GpuKernel {
  public:
@@ -178,9 +190,21 @@ std::unique_ptr<GpuKernel> make_conv_kernel(const GpuPrepareContext& ctx, const 
   bias_activation.inner = channels_last ? 1 : spatial_size;
   bias_activation.activation = s.activation.kind;
   bias_activation.alpha = s.activation.alpha;
-  return std::make_unique<ConvKernel>(dtype, std::move(graph), std::move(graph_declined),
-                                      std::move(conv), !symmetric, pad, pad_bytes,
-                                      s.has_bias, residual_input, epilogue, bias_activation);
+  auto cudnn_kernel = std::make_unique<ConvKernel>(
+      dtype, std::move(graph), std::move(graph_declined), std::move(conv), !symmetric, pad,
+      pad_bytes, s.has_bias, residual_input, epilogue, bias_activation);
+  if (!channels_last) return cudnn_kernel;
+  const PointwisePath forced = pointwise_path_from_environment();
+  if (forced == PointwisePath::kCudnn) return cudnn_kernel;
+  std::string key;
+  std::unique_ptr<GpuKernel> gemm = make_pointwise_conv_gemm(ctx, s, residual_input, &key);
+  if (!gemm) return cudnn_kernel;
+  if (forced == PointwisePath::kGemm) return gemm;
+  // Note [Kernel choice]: timed at build; without a stored choice, cuDNN.
+  std::vector<std::unique_ptr<GpuKernel>> candidates;
+  candidates.push_back(std::move(cudnn_kernel));
+  candidates.push_back(std::move(gemm));
+  return choose_kernel(ctx, key, std::move(candidates), /*default_index=*/0);
 }
 
 std::unique_ptr<GpuKernel> prepare_conv_gpu(const GpuPrepareContext& ctx) {

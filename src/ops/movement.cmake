@@ -19,6 +19,7 @@ rill_layer(rill_ops_movement
     split.cpp
     strided_gpu.cpp
     strided_host.cpp
+    to_nhwc.cpp
     transpose.cpp
     transpose_gpu.cpp
   DEPENDS rill_ops_core rill_kernels_movement)

@@ -27,6 +27,8 @@ std::vector<OpDef> gather_ops();
 std::vector<OpDef> pad_ops();
 //! Resize (resize.cpp, resize_gpu.cpp).
 std::vector<OpDef> resize_ops();
+//! rill.ToNhwc: NC(spatial) -> N(spatial)C with zero channels appended (to_nhwc.cpp).
+std::vector<OpDef> to_nhwc_ops();
 
 // GPU preparation, defined in the *_gpu.cpp files.
 std::unique_ptr<GpuKernel> prepare_host_value_gpu(const GpuPrepareContext& ctx);

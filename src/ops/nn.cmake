@@ -4,12 +4,14 @@ rill_layer(rill_ops_nn
     batch_norm.cpp
     batch_norm_gpu.cpp
     conv.cpp
+    conv_gemm_gpu.cpp
     conv_nhwc.cpp
     conv_gpu.cpp
     conv_transpose.cpp
     conv_transpose_gpu.cpp
     gemm.cpp
     gemm_gpu.cpp
+    kernel_choice.cpp
     matmul.cpp
     matmul_gpu.cpp
     nn.cpp

@@ -253,10 +253,14 @@ void expect_gpu_matches_cpu(const OpCase& c, double tolerance, bool allow_tf32) 
   const std::vector<const HostTensor*> constants = constant_pointers(c, def);
   std::vector<TensorDesc> out_descs;
   for (const HostTensor& t : expected) out_descs.push_back(t.desc());
-  const ops::GpuPrepareContext prepare{c.node,    in_descs,         constants,
-                                       out_descs, test_libraries(), allow_tf32};
+  const ops::GpuPrepareContext prepare{c.node,     in_descs,         constants, out_descs,
+                                       test_libraries(), allow_tf32, c.algorithms};
   std::unique_ptr<ops::GpuKernel> kernel = def.prepare_gpu(prepare);
   ASSERT_NE(kernel, nullptr);
+  if (!c.kernel_must_contain.empty()) {
+    EXPECT_NE(kernel->describe().find(c.kernel_must_contain), std::string::npos)
+        << c.node.op_type << " runs " << kernel->describe() << ", not " << c.kernel_must_contain;
+  }
 
   // Device copies of the inputs, poisoned outputs, workspace.
   std::vector<std::unique_ptr<DeviceMemory>> in_mem;

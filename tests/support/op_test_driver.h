@@ -12,6 +12,7 @@
 
 #include "ir/graph.h"
 #include "ir/tensor.h"
+#include "kernels/algorithm_selector.h"
 #include "ops/op.h"
 
 namespace rill::testing {
@@ -28,6 +29,10 @@ struct OpCase {
   //! Inputs handed to the op as plan-time constants (defaults to the OpDef's constant_inputs).
   std::vector<int> constant_inputs;
   bool use_def_constant_inputs = true;
+  //! Handed to prepare_gpu: stored choices to restore, or a bench to time on (may be null).
+  kernels::AlgorithmSelector* algorithms = nullptr;
+  //! When set, expect_gpu_matches_cpu checks that the prepared kernel's describe() contains it.
+  std::string kernel_must_contain;
 };
 
 //! The OpDef named `op_type` in `family`; fails the test (and returns null) when absent.

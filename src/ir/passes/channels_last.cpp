@@ -135,8 +135,8 @@ class Rewriter {
       defined_.insert(name);
       permuted = permuted_weights_.emplace(w, name).first;
     }
-    std::string x = to_nhwc(node.inputs[0]);
-    if (padding > 0) x = padded_channels(x, padding);
+    const std::string x =
+        padding > 0 ? padded_nhwc(node.inputs[0], padding) : to_nhwc(node.inputs[0]);
     std::vector<std::string> inputs{x, permuted->second};
     if (node.has_input(2)) inputs.push_back(node.inputs[2]);
     ++stats_.convs;
@@ -155,6 +155,27 @@ class Rewriter {
       std::copy_n(t.raw() + static_cast<size_t>(r * c) * size, static_cast<size_t>(c) * size,
                   out.raw() + static_cast<size_t>(r * (c + padding)) * size);
     }
+    return out;
+  }
+
+  // The NCHW value `value` in NHWC with `padding` zero channels appended: from its NHWC form by a
+  // Pad when it has one, else by one rill.ToNhwc (one pass instead of a Transpose and a Pad).
+  std::string padded_nhwc(const std::string& value, int64_t padding) {
+    if (nhwc_.count(value)) return padded_channels(nhwc_.at(value), padding);
+    const std::string key = value + "#to_nhwc#" + std::to_string(padding);
+    const auto cached = padded_.find(key);
+    if (cached != padded_.end()) return cached->second;
+    Node to;
+    to.name = fresh_node(value + "/to_nhwc_padded");
+    to.op_type = std::string(kToNhwcOp);
+    to.domain = "rill";
+    to.inputs = {value};
+    const std::string out = fresh_value(value + "_nhwc_padded");
+    to.outputs = {out};
+    to.attributes["pad_channels"] = padding;
+    push(std::move(to));
+    ++stats_.to_nhwc;
+    padded_.emplace(key, out);
     return out;
   }
 

@@ -45,6 +45,25 @@ TEST(MovementGpu, Transpose) {
   }
 }
 
+// rill.ToNhwc in every element size it moves, with and without padding; half dtypes too (a
+// reduced-precision ResNet runs it in float16).
+TEST(MovementGpu, ToNhwc) {
+  RILL_REQUIRE_GPU();
+  struct Case {
+    Shape shape;
+    int64_t pad;
+  };
+  const Case cases[] = {{{2, 3, 7, 9}, 5}, {{1, 4, 5, 5}, 0}, {{3, 2, 11}, 2}, {{2, 3, 2, 3, 4}, 1}};
+  uint64_t seed = 300;
+  for (DType dtype : {DType::kFloat32, DType::kInt64, DType::kUInt8, DType::kFloat16}) {
+    for (const Case& tc : cases) {
+      HostTensor x = random(dtype == DType::kFloat16 ? DType::kFloat32 : dtype, tc.shape, seed++);
+      if (dtype == DType::kFloat16) x = ir::convert_floating(x, DType::kFloat16);
+      check(make_case("rill.ToNhwc", {x}, {{"pad_channels", tc.pad}}));
+    }
+  }
+}
+
 TEST(MovementGpu, Concat) {
   RILL_REQUIRE_GPU();
   uint64_t seed = 100;

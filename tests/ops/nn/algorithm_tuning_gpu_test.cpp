@@ -5,7 +5,6 @@
 // and heuristic plans compute the same result (the heuristic one is checked against the CPU
 // reference by the op tests).
 #include <gtest/gtest.h>
-#include <map>
 
 #include "cuda/check.h"
 #include "cuda/device_buffer.h"
@@ -17,37 +16,12 @@
 #include "kernels/library_handles.h"
 #include "kernels/tuning_bench.h"
 #include "nn_test_util.h"
+#include "recording_selector.h"
 
 namespace rill::testing::nn {
 namespace {
 
 using kernels::AlgorithmChoice;
-
-// Keeps what plans report; times on `bench` when given one.
-class RecordingSelector final : public kernels::AlgorithmSelector {
- public:
-  explicit RecordingSelector(kernels::TuningBench* bench) : bench_(bench) {}
-  const AlgorithmChoice* find(const std::string& key) override {
-    ++finds;
-    const auto it = stored.find(key);
-    return it == stored.end() ? nullptr : &it->second;
-  }
-  void rejected(const std::string& key) override {
-    ++rejections;
-    stored.erase(key);
-  }
-  kernels::TuningBench* bench() override { return bench_; }
-  void tuned(const std::string& key, AlgorithmChoice choice) override {
-    ++tunings;
-    stored[key] = std::move(choice);
-  }
-
-  std::map<std::string, AlgorithmChoice> stored;
-  int finds = 0, rejections = 0, tunings = 0;
-
- private:
-  kernels::TuningBench* bench_;
-};
 
 // A device copy of a host tensor, and back.
 cuda::DeviceAllocation upload(const ir::HostTensor& t) {

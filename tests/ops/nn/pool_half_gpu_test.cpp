@@ -2,6 +2,8 @@
 // float16 and bfloat16 against the CPU reference.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "gpu_test.h"
 #include "nn_test_util.h"
 
@@ -63,6 +65,34 @@ TEST(PoolHalfGpu, NhwcPoolsInEveryDType) {
                      std::string(dtype_name(dtype)));
         expect_gpu_matches_cpu(make_case(op, {random_of(dtype, nhwc, seed++)}, attrs),
                                tolerance(dtype));
+      }
+    }
+  }
+}
+
+// Channels a whole number of 16-byte vectors take the vectorized channels-last kernel (pool.cu):
+// padding counted or not, ceil mode, dilation, and NaN propagation through max, in every dtype.
+TEST(PoolHalfGpu, NhwcVectorPathEdgeCases) {
+  RILL_REQUIRE_GPU();
+  const std::vector<std::pair<ir::Shape, Attrs>> cases{
+      {{2, 13, 11, 16},
+       {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{2, 1, 2, 1}}, {"count_include_pad", int64_t{1}}}},
+      {{1, 9, 9, 8},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}}},
+      {{3, 10, 12, 24}, {{"kernel_shape", Ints{2, 3}}, {"dilations", Ints{2, 2}}}},
+  };
+  uint64_t seed = 6500;
+  for (DType dtype : kDTypes) {
+    for (const auto& [shape, attrs] : cases) {
+      for (const char* op : {"rill.MaxPoolNhwc", "rill.AveragePoolNhwc"}) {
+        if (std::string(op) == "rill.AveragePoolNhwc" && attrs.count("dilations")) continue;
+        SCOPED_TRACE(std::string(op) + " " + ir::shape_string(shape) + " " +
+                     std::string(dtype_name(dtype)));
+        HostTensor x = random_of(DType::kFloat32, shape, seed++);
+        // A NaN in one channel of one pixel: every max window over it is NaN there.
+        x.data<float>()[5 * shape[3] + 3] = std::numeric_limits<float>::quiet_NaN();
+        if (dtype != DType::kFloat32) x = ir::convert_floating(x, dtype);
+        expect_gpu_matches_cpu(make_case(op, {x}, attrs), tolerance(dtype));
       }
     }
   }
