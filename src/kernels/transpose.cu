@@ -43,8 +43,9 @@ __global__ void batched_transpose_kernel(BatchedTransposeParams p, const Unit* _
 }
 
 // Consecutive threads take consecutive pixels: each channel's reads are coalesced, and each
-// thread writes its pixel's C' channels as one contiguous run.
-template <class Unit>
+// thread writes its pixel's C' channels as one contiguous run, in 16-byte stores when the run is
+// a whole number of them (an RGB input padded to 8 half channels: one store per pixel).
+template <class Unit, bool kVector>
 __global__ void to_nhwc_kernel(ToNhwcParams p, uint64_t pixels, const Unit* __restrict__ in,
                                Unit* __restrict__ out) {
   const uint64_t i = blockIdx.x * uint64_t{blockDim.x} + threadIdx.x;
@@ -53,8 +54,23 @@ __global__ void to_nhwc_kernel(ToNhwcParams p, uint64_t pixels, const Unit* __re
   const uint64_t pixel = i - image * p.spatial;
   const Unit* src = in + image * p.channels * p.spatial + pixel;
   Unit* dst = out + i * p.padded_channels;
-  for (uint32_t c = 0; c < p.padded_channels; ++c) {
-    dst[c] = c < p.channels ? src[c * p.spatial] : Unit{};
+  if constexpr (kVector) {
+    constexpr uint32_t kLanes = 16 / sizeof(Unit);
+    for (uint32_t c0 = 0; c0 < p.padded_channels; c0 += kLanes) {
+      union {
+        uint4 vector;
+        Unit lanes[kLanes];
+      } chunk;
+      for (uint32_t l = 0; l < kLanes; ++l) {
+        const uint32_t c = c0 + l;
+        chunk.lanes[l] = c < p.channels ? src[c * p.spatial] : Unit{};
+      }
+      *reinterpret_cast<uint4*>(dst + c0) = chunk.vector;
+    }
+  } else {
+    for (uint32_t c = 0; c < p.padded_channels; ++c) {
+      dst[c] = c < p.channels ? src[c * p.spatial] : Unit{};
+    }
   }
 }
 
@@ -68,8 +84,15 @@ void launch_to_nhwc(const ToNhwcParams& params, size_t element_size, const void*
   dispatch_unit(element_size, [&](auto unit) {
     using Unit = decltype(unit);
     if constexpr (sizeof(Unit) <= 8) {
-      to_nhwc_kernel<Unit><<<blocks, kBlockSize, 0, stream>>>(
-          params, pixels, static_cast<const Unit*>(in), static_cast<Unit*>(out));
+      const bool vector = params.padded_channels * sizeof(Unit) % 16 == 0 &&
+                          reinterpret_cast<uintptr_t>(out) % 16 == 0;
+      if (vector) {
+        to_nhwc_kernel<Unit, true><<<blocks, kBlockSize, 0, stream>>>(
+            params, pixels, static_cast<const Unit*>(in), static_cast<Unit*>(out));
+      } else {
+        to_nhwc_kernel<Unit, false><<<blocks, kBlockSize, 0, stream>>>(
+            params, pixels, static_cast<const Unit*>(in), static_cast<Unit*>(out));
+      }
     } else {
       throw Error(ErrorKind::kInternal, "to_nhwc: 16-byte elements");
     }

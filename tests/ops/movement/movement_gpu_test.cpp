@@ -53,7 +53,9 @@ TEST(MovementGpu, ToNhwc) {
     Shape shape;
     int64_t pad;
   };
-  const Case cases[] = {{{2, 3, 7, 9}, 5}, {{1, 4, 5, 5}, 0}, {{3, 2, 11}, 2}, {{2, 3, 2, 3, 4}, 1}};
+  // 16-byte runs (vector stores) in every element size, and runs that are not.
+  const Case cases[] = {{{2, 3, 7, 9}, 5}, {{1, 4, 5, 5}, 0}, {{3, 2, 11}, 2},
+                        {{2, 3, 2, 3, 4}, 1}, {{2, 5, 3, 3}, 11}};
   uint64_t seed = 300;
   for (DType dtype : {DType::kFloat32, DType::kInt64, DType::kUInt8, DType::kFloat16}) {
     for (const Case& tc : cases) {
