@@ -157,10 +157,6 @@ if [ "${RILL_SKIP_BENCH:-0}" != 1 ] && [ -x "$stage/bin/rill_session_bench" ]; t
   step host_time "$stage/bin/rill_host_time" --models "$bench_models" --precision fp16 \
     --iterations "${RILL_HOST_TIME_ITERATIONS:-2000}" --json "$out/logs/host_time.json"
   grep -E '^\||^#' "$out/logs/host_time.log" | tee -a "$summary"
-  # Batch sizes drawn at random from 1..32, never-seen shapes planned in the loop (issue 10):
-  # latency percentiles and host syncs per inference (0 expected).
-  step random_batch "$stage/bin/rill" bench models/tiny_cnn.onnx --random-batch 32 --iterations 2000
-  tail -n 12 "$out/logs/random_batch.log" | sed 's/^/    /' | tee -a "$summary"
   # Where ResNet-50's FP16 batch-32 time goes, layer by layer (rill bench --profile).
   if [ -f "$models/resnet50/model.onnx" ]; then
     step profile_resnet50_fp16_b32 sh -c "'$stage/bin/rill' build '$models/resnet50/model.onnx' \
