@@ -330,6 +330,16 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.algorithms.environment = get_environment(r);
   def.algorithms.choices = get_choices(r);
   if (r.remaining() != 0) r.fail("trailing bytes after the tuned algorithms");
+  // The builder makes the engine's I/O from the graph's, in order; the engine looks them up there.
+  const auto same_names = [](const std::vector<TensorInfo>& infos,
+                             const std::vector<ir::ValueInfo>& values) {
+    return infos.size() == values.size() &&
+           std::equal(infos.begin(), infos.end(), values.begin(),
+                      [](const TensorInfo& a, const ir::ValueInfo& b) { return a.name == b.name; });
+  };
+  if (!same_names(def.inputs, g.inputs) || !same_names(def.outputs, g.outputs)) {
+    throw fail("plan file's engine inputs or outputs are not its graph's");
+  }
   try {
     g.validate();
   } catch (Error& e) {

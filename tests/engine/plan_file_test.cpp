@@ -208,5 +208,24 @@ TEST(PlanFile, RejectsInconsistentInputRanges) {
   rejects(negative, "a negative min");
 }
 
+// Found by the plan_loader fuzz target (fuzz/regressions/plan_loader/crash-c8189d68...): a plan
+// whose engine output named no value of its graph loaded, and Engine::output_shapes failed with
+// an internal error ("value has no id").
+TEST(PlanFile, RejectsEngineIoThatIsNotTheGraphs) {
+  for (auto spoil : {+[](EngineDefinition& d) { d.outputs[0].name = "nowhere"; },
+                     +[](EngineDefinition& d) { d.inputs[0].name = "nowhere"; },
+                     +[](EngineDefinition& d) { d.outputs.push_back(d.outputs[0]); }}) {
+    EngineDefinition def = sample_definition();
+    spoil(def);
+    try {
+      (void)deserialize_plan(serialize_plan(def), "bad_io.rill");
+      ADD_FAILURE() << "accepted engine I/O that is not the graph's";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kPlanFile);
+      EXPECT_EQ(e.context_value("file"), "bad_io.rill");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rill::engine
