@@ -8,38 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "cli/arguments.h"
 #include "rill/engine.h"
 #include "rill/error.h"
 
 namespace rill::cli {
 
-//! "1x3x224x224" -> {1,3,224,224}; throws kInvalidArgument naming the text.
-std::vector<int64_t> parse_shape(const std::string& text);
-//! "name:1x3x224x224" -> ("name", shape).
-std::pair<std::string, std::vector<int64_t>> parse_named_shape(const std::string& text);
-//! "name=path" -> ("name", "path").
-std::pair<std::string, std::string> parse_named_path(const std::string& text);
-
 //! Builds (.onnx) or loads (.rill) an engine.
 std::shared_ptr<Engine> open_model(const std::string& path, const BuildOptions& options);
-
-struct ShapeOptions {
-  std::vector<std::string> min, opt, max;  //!< "name:dims" each
-};
-//! --fp16 / --bf16 / --tf32, and --nvtx (per-layer NVTX ranges).
-struct PrecisionOptions {
-  bool fp16 = false;
-  bool bf16 = false;
-  bool tf32 = false;
-  bool nvtx = false;
-};
-//! --no-tuning and --timing-cache FILE (rill build).
-struct TuningOptions {
-  bool no_tuning = false;
-  std::string timing_cache;
-};
-BuildOptions build_options(const ShapeOptions& shapes, const PrecisionOptions& precision,
-                           const TuningOptions& tuning = {});
 
 struct BuildCommand {
   std::string model;

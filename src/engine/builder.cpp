@@ -102,7 +102,8 @@ EngineDefinition build_definition(ir::Graph graph, const BuildOptions& options,
     graph.validate();
     report("check shape range", 0.7);
 
-    for (const auto& [name, range] : options.shapes) {
+    for (const auto& entry : options.shapes) {
+      const std::string& name = entry.first;  // not a binding: clang-14 (fuzzing) cannot capture one
       const bool known = std::any_of(graph.inputs.begin(), graph.inputs.end(),
                                      [&](const ir::ValueInfo& in) { return in.name == name; });
       if (!known) {

@@ -152,6 +152,22 @@ TensorInfo get_tensor_info(BinaryReader& r) {
   return info;
 }
 
+// What the builder guarantees of an input's range (builder.cpp, resolve_range) and the engine
+// relies on when it checks a caller's shape against it: one rank throughout, 0 <= min <= opt <=
+// max. A plan with a valid checksum is still only bytes.
+void check_input_range(BinaryReader& r, const TensorInfo& info) {
+  const ShapeRange& range = info.range;
+  const size_t rank = info.shape.size();
+  if (range.min.size() != rank || range.opt.size() != rank || range.max.size() != rank) {
+    r.fail("input " + info.name + " has a shape range of the wrong rank");
+  }
+  for (size_t i = 0; i < rank; ++i) {
+    if (!(0 <= range.min[i] && range.min[i] <= range.opt[i] && range.opt[i] <= range.max[i])) {
+      r.fail("input " + info.name + " has a shape range without 0 <= min <= opt <= max");
+    }
+  }
+}
+
 // The build's warnings are for the build's output, not the plan.
 void put_tuning_summary(BinaryWriter& w, const TuningSummary& t) {
   w.put<uint8_t>(t.ran ? 1 : 0);
@@ -280,7 +296,10 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
     std::string op = r.get_string();
     def.summary.op_counts[op] = r.get<uint64_t>();
   }
-  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) def.inputs.push_back(get_tensor_info(r));
+  for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) {
+    def.inputs.push_back(get_tensor_info(r));
+    check_input_range(r, def.inputs.back());
+  }
   for (uint64_t i = 0, n = r.get_count(8); i < n; ++i) def.outputs.push_back(get_tensor_info(r));
   ir::Graph& g = def.graph;
   g.name = r.get_string();
@@ -311,6 +330,16 @@ EngineDefinition deserialize_plan(std::span<const std::byte> bytes, const std::s
   def.algorithms.environment = get_environment(r);
   def.algorithms.choices = get_choices(r);
   if (r.remaining() != 0) r.fail("trailing bytes after the tuned algorithms");
+  // The builder makes the engine's I/O from the graph's, in order; the engine looks them up there.
+  const auto same_names = [](const std::vector<TensorInfo>& infos,
+                             const std::vector<ir::ValueInfo>& values) {
+    return infos.size() == values.size() &&
+           std::equal(infos.begin(), infos.end(), values.begin(),
+                      [](const TensorInfo& a, const ir::ValueInfo& b) { return a.name == b.name; });
+  };
+  if (!same_names(def.inputs, g.inputs) || !same_names(def.outputs, g.outputs)) {
+    throw fail("plan file's engine inputs or outputs are not its graph's");
+  }
   try {
     g.validate();
   } catch (Error& e) {

@@ -1,5 +1,6 @@
 #include "io/npy.h"
 
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -32,8 +33,12 @@ ir::HostTensor read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::kIo, "cannot open .npy file", {{"file", path}});
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_npy_bytes(bytes, path);
+}
+
+ir::HostTensor read_npy_bytes(std::string_view bytes, const std::string& origin) {
   if (bytes.size() < 10 || bytes.compare(0, kMagicBytes, kMagic, kMagicBytes) != 0) {
-    throw npy_error("not a .npy file (bad magic)", path);
+    throw npy_error("not a .npy file (bad magic)", origin);
   }
   const auto major = static_cast<unsigned char>(bytes[6]);
   size_t header_len = 0;
@@ -42,39 +47,46 @@ ir::HostTensor read_npy(const std::string& path) {
     header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     header_start = 10;
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) throw npy_error("truncated header", path);
+    if (bytes.size() < 12) throw npy_error("truncated header", origin);
     uint32_t len = 0;
     std::memcpy(&len, bytes.data() + 8, 4);
     header_len = len;
     header_start = 12;
   } else {
-    throw npy_error("unsupported format version " + std::to_string(major), path);
+    throw npy_error("unsupported format version " + std::to_string(major), origin);
   }
-  if (bytes.size() < header_start + header_len) throw npy_error("truncated header", path);
-  const std::string header = bytes.substr(header_start, header_len);
+  if (bytes.size() < header_start + header_len) throw npy_error("truncated header", origin);
+  const std::string header(bytes.substr(header_start, header_len));
 
   std::smatch m;
   if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) {
-    throw npy_error("header has no descr", path);
+    throw npy_error("header has no descr", origin);
   }
   const std::string descr = m[1];
   const Descr* found = nullptr;
   for (const Descr& d : kDescrs) {
     if (descr == d.text) found = &d;
   }
-  if (found == nullptr) throw npy_error("unsupported dtype '" + descr + "'", path);
+  if (found == nullptr) throw npy_error("unsupported dtype '" + descr + "'", origin);
   if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True"))) {
     throw npy_error("Fortran-ordered arrays are not supported; save with np.ascontiguousarray",
-                    path);
+                    origin);
   }
   if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) {
-    throw npy_error("header has no shape", path);
+    throw npy_error("header has no shape", origin);
   }
   ir::Shape shape;
   const std::string dims = m[1];
   const std::regex number("\\d+");
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    shape.push_back(std::stoll(it->str()));
+    // from_chars, not std::stoll: a dim past int64 is a bad file, not std::out_of_range.
+    int64_t dim = 0;
+    const std::string digits = it->str();
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), dim);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) {
+      throw npy_error("dimension " + digits + " is out of range", origin);
+    }
+    shape.push_back(dim);
   }
   const size_t data_start = header_start + header_len;
   const auto data = std::as_bytes(std::span(bytes.data() + data_start, bytes.size() - data_start));
@@ -83,7 +95,7 @@ ir::HostTensor read_npy(const std::string& path) {
   } catch (const Error&) {
     throw npy_error("data size " + std::to_string(data.size()) + " does not match shape " +
                         ir::shape_string(shape) + " of " + descr,
-                    path);
+                    origin);
   }
 }
 

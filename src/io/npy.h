@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ir/tensor.h"
 
@@ -11,6 +12,8 @@ namespace rill::io {
 //! Reads a .npy file. Errors (kIo, kInvalidArgument) name the file and what is wrong: bad magic,
 //! Fortran order, an unsupported dtype, a size that does not match the shape.
 ir::HostTensor read_npy(const std::string& path);
+//! Same as read_npy for a file's bytes already in memory; `origin` names them in errors.
+ir::HostTensor read_npy_bytes(std::string_view bytes, const std::string& origin);
 //! Writes `tensor` as a .npy 1.0 file.
 void write_npy(const ir::HostTensor& tensor, const std::string& path);
 

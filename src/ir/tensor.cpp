@@ -34,12 +34,28 @@ std::string desc_string(const TensorDesc& desc) {
   return std::string(dtype_name(desc.dtype)) + shape_string(desc.shape);
 }
 
+namespace {
+
+// TensorDesc::bytes(), checked: a host tensor's shape may come from a file, and unchecked 2^61
+// float64 elements wrap to 0 bytes and match an empty buffer.
+size_t checked_bytes(const TensorDesc& desc) {
+  const auto count = static_cast<size_t>(desc.elements());
+  const size_t size = dtype_size(desc.dtype);
+  if (size != 0 && count > std::numeric_limits<size_t>::max() / size) {
+    throw Error(ErrorKind::kInvalidArgument, "tensor has too many bytes",
+                {{"type", desc_string(desc)}});
+  }
+  return count * size;
+}
+
+}  // namespace
+
 HostTensor::HostTensor(DType dtype, Shape shape)
-    : desc_{dtype, std::move(shape)}, data_(desc_.bytes()) {}
+    : desc_{dtype, std::move(shape)}, data_(checked_bytes(desc_)) {}
 
 HostTensor::HostTensor(DType dtype, Shape shape, std::span<const std::byte> bytes)
     : desc_{dtype, std::move(shape)} {
-  if (bytes.size() != desc_.bytes()) {
+  if (bytes.size() != checked_bytes(desc_)) {
     throw Error(ErrorKind::kInvalidArgument, "tensor data size does not match its type",
                 {{"type", desc_string(desc_)},
                  {"expected_bytes", std::to_string(desc_.bytes())},

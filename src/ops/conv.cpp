@@ -26,7 +26,10 @@ ConvSetup conv_setup(const Node& node, std::span<const TensorDesc> inputs) {
   s.in_channels = x.shape[1];
   s.out_channels = w.shape[0];
   s.group = node.attr_int("group", 1);
-  if (s.group <= 0 || s.in_channels != w.shape[1] * s.group || s.out_channels % s.group != 0) {
+  // Divided rather than multiplied: group comes from the model and w.shape[1] * group could
+  // overflow (found by the plan_loader fuzz target).
+  if (s.group <= 0 || s.in_channels % s.group != 0 || s.in_channels / s.group != w.shape[1] ||
+      s.out_channels % s.group != 0) {
     fail(node, ErrorKind::kInvalidModel, "channels do not match W and group",
          {{"inputs", shapes()}, {"group", std::to_string(s.group)}});
   }

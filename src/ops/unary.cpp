@@ -78,7 +78,11 @@ std::vector<HostTensor> run_unary_cpu(const Node& node, std::span<const HostTens
     return run_half_through_float(node, inputs, &run_unary_cpu<kOp>, inputs[0].dtype());
   }
   const HostTensor& x = inputs[0];
-  const auto [alpha, beta] = unary_attributes<kOp>(node);
+  // Not a structured binding: clang before 16 cannot capture one in the lambda below (the fuzzing
+  // build, scripts/fuzz.sh, uses clang-14).
+  const std::pair<float, float> attributes = unary_attributes<kOp>(node);
+  const float alpha = attributes.first;
+  const float beta = attributes.second;
   const size_t n = static_cast<size_t>(x.elements());
   return dispatch_dtype(x.dtype(), node, [&](auto tag) -> std::vector<HostTensor> {
     using T = decltype(tag);

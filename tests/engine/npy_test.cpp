@@ -65,5 +65,42 @@ TEST(Npy, BadFilesAreClearErrors) {
   std::remove(path.c_str());
 }
 
+// A .npy 1.0 file with `header` (padded as numpy pads it) and no data.
+std::string npy_with_header(std::string header) {
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string bytes = "\x93NUMPY";
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size() & 0xFF);
+  bytes += static_cast<char>(header.size() >> 8);
+  return bytes + header;
+}
+
+// Found by the npy_reader fuzz target (fuzz/regressions/npy_reader/crash-fa4403f9...): std::stoll
+// threw std::out_of_range, not a rill::Error, for a dim past int64.
+TEST(Npy, DimensionPastInt64IsAClearError) {
+  const std::string bytes =
+      npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }");
+  try {
+    (void)read_npy_bytes(bytes, "big.npy");
+    FAIL() << "accepted a dim past int64";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(e.context_value("file"), "big.npy");
+    EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
+  }
+}
+
+// Found by a hand-written input while writing the npy_reader target (fuzz/regressions/npy_reader/
+// size_wraps_to_zero.npy): 2^61 float64 elements are 2^64 bytes, which wrapped to 0 and matched
+// the empty data, so the file was accepted as a tensor of 2^61 elements with no storage.
+TEST(Npy, SizeThatWrapsIsRejected) {
+  const std::string bytes = npy_with_header(
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,), }");
+  EXPECT_THROW((void)read_npy_bytes(bytes, "wrap.npy"), Error);
+  EXPECT_THROW(ir::HostTensor(DType::kFloat64, {int64_t{1} << 61}, {}), Error);
+}
+
 }  // namespace
 }  // namespace rill::io

@@ -181,5 +181,51 @@ TEST(PlanFile, FileErrorsNameTheFile) {
   std::filesystem::remove(path);
 }
 
+// Found by the plan_loader fuzz target (fuzz/regressions/plan_loader/crash-0e9f4353...): a plan
+// with a valid checksum whose input range had a max of lower rank than its min loaded, and
+// Engine::output_shapes then read past the end of max (heap-buffer-overflow under ASan).
+TEST(PlanFile, RejectsInconsistentInputRanges) {
+  const auto rejects = [](EngineDefinition def, const char* what) {
+    try {
+      (void)deserialize_plan(serialize_plan(def), "bad_range.rill");
+      ADD_FAILURE() << "accepted a plan whose input range has " << what;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kPlanFile) << what;
+      EXPECT_EQ(e.context_value("file"), "bad_range.rill");
+    }
+  };
+  EngineDefinition short_max = sample_definition();
+  short_max.inputs[0].range.max = {8};
+  rejects(short_max, "a max of lower rank");
+  EngineDefinition wrong_rank = sample_definition();
+  wrong_rank.inputs[0].shape = {-1, 4, 1};
+  rejects(wrong_rank, "another rank than the input");
+  EngineDefinition reversed = sample_definition();
+  reversed.inputs[0].range.min = {9, 4};
+  rejects(reversed, "min > opt");
+  EngineDefinition negative = sample_definition();
+  negative.inputs[0].range.min = {-1, 4};
+  rejects(negative, "a negative min");
+}
+
+// Found by the plan_loader fuzz target (fuzz/regressions/plan_loader/crash-c8189d68...): a plan
+// whose engine output named no value of its graph loaded, and Engine::output_shapes failed with
+// an internal error ("value has no id").
+TEST(PlanFile, RejectsEngineIoThatIsNotTheGraphs) {
+  for (auto spoil : {+[](EngineDefinition& d) { d.outputs[0].name = "nowhere"; },
+                     +[](EngineDefinition& d) { d.inputs[0].name = "nowhere"; },
+                     +[](EngineDefinition& d) { d.outputs.push_back(d.outputs[0]); }}) {
+    EngineDefinition def = sample_definition();
+    spoil(def);
+    try {
+      (void)deserialize_plan(serialize_plan(def), "bad_io.rill");
+      ADD_FAILURE() << "accepted engine I/O that is not the graph's";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kPlanFile);
+      EXPECT_EQ(e.context_value("file"), "bad_io.rill");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rill::engine

@@ -150,6 +150,21 @@ TEST(ConvCpu, ErrorsCarryNodeAndShapes) {
   EXPECT_THROW(run_cpu(bad_act), Error);
 }
 
+// Found by the plan_loader fuzz target (fuzz/regressions/plan_loader/crash-a21f85b7...): W's
+// channels times group overflowed int64 (UBSan). With 4 x (2^62 + 1) wrapping to 4 the channels
+// seemed to match; a group that does not divide the input channels is now rejected first.
+TEST(ConvCpu, RejectsAGroupWhoseProductOverflows) {
+  const int64_t group = (int64_t{1} << 62) + 1;
+  OpCase c = make_case("Conv", {iota({1, 4, 2, 2}), iota({0, 4, 1, 1})}, {{"group", group}});
+  try {
+    run_cpu(c);
+    FAIL() << "a group of 2^62 + 1 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidModel);
+    EXPECT_EQ(e.context_value("group"), std::to_string(group));
+  }
+}
+
 TEST(ConvTransposeCpu, OnnxExample) {
   // ONNX's test_convtranspose: X = 0..8 as 3x3, W = ones [1, 2, 3, 3].
   OpCase c = make_case("ConvTranspose",
