@@ -18,6 +18,37 @@ function(rill_target_options target)
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra,-Wno-missing-field-initializers>
     $<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<BOOL:${RILL_WERROR}>>:-Werror=all-warnings>
     $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
+  rill_sanitizer_options(${target})
+endfunction()
+
+# Note [Sanitizer builds]
+# -DRILL_SANITIZE=address,undefined (any list that -fsanitize= takes) instruments rill's host C++
+# and links the sanitizer runtimes; scripts/sanitize.sh builds and runs the host tests that way.
+# - Only C++ sources are instrumented. The .cu files (device kernels and their launchers) are
+#   compiled by nvcc unsanitized: their host side is thin launch code, the GPU tests that reach it
+#   do not run without a GPU, and unchanged flags let ccache reuse the normal build's .cu objects,
+#   which are most of the build's time. compute-sanitizer covers the device side (issue 12).
+# - The link flag is PUBLIC: a static library compiled with it needs the runtime in whatever links
+#   it, including a find_package(rill) consumer of the installed tree (tests/install).
+# - Targets that nvcc links (CUDA-only executables) hold no instrumented object and are skipped.
+# - -fno-sanitize-recover makes every UBSan finding fatal, so a test cannot pass over one.
+set(RILL_SANITIZE "" CACHE STRING
+  "Sanitizers for rill's host C++, as for -fsanitize= (e.g. address,undefined); empty: none")
+function(rill_sanitizer_options target)
+  if(NOT RILL_SANITIZE)
+    return()
+  endif()
+  set(flags -fsanitize=${RILL_SANITIZE} -fno-omit-frame-pointer)
+  if(RILL_SANITIZE MATCHES "undefined")
+    list(APPEND flags -fno-sanitize-recover=undefined)
+  endif()
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${flags}>)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "STATIC_LIBRARY")
+    target_link_options(${target} INTERFACE $<$<LINK_LANGUAGE:CXX>:${flags}>)
+  else()
+    target_link_options(${target} PRIVATE $<$<LINK_LANGUAGE:CXX>:${flags}>)
+  endif()
 endfunction()
 
 # A static library of one layer: `rill_layer(NAME SOURCES ... DEPENDS ...)`.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds rill into build/ (idempotent: re-runs are incremental).
-# Usage: scripts/build.sh [extra cmake args...]; BUILD_DIR overrides the directory.
+# Usage: scripts/build.sh [extra cmake args...]; BUILD_DIR overrides the directory, BUILD_TARGET
+# builds one target (and what it needs) instead of all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
@@ -17,4 +18,4 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
 elif [ $# -gt 0 ]; then
   cmake "$build_dir" "$@"
 fi
-cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}"
+cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" ${BUILD_TARGET:+--target "$BUILD_TARGET"}

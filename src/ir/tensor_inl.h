@@ -30,7 +30,8 @@ HostTensor HostTensor::from(Shape shape, const std::vector<T>& values) {
   }
   if constexpr (std::is_same_v<T, bool>) {
     for (size_t i = 0; i < values.size(); ++i) t.data_[i] = std::byte{values[i] ? uint8_t{1} : uint8_t{0}};
-  } else {
+  } else if (!values.empty()) {
+    // An empty vector's data() may be null, and memcpy from null is undefined even for 0 bytes.
     std::memcpy(t.data_.data(), values.data(), values.size() * sizeof(T));
   }
   return t;
